@@ -1,0 +1,138 @@
+import uuid
+
+from django.contrib.postgres.functions import RandomUUID
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from directorstudio.fields import UTCTimestampField
+
+
+class SceneDraft(models.Model):
+    """One scene of a project's timeline; a project is the set of drafts sharing `project_id`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False)
+    user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
+    project_id = models.TextField(help_text="The project this scene belongs to (a UUID string in the app).")
+    order_index = models.IntegerField(help_text="0-based position on the project's timeline.")
+    prompt_text = models.TextField()
+    duration = models.FloatField(help_text="Seconds, greater than zero.")
+    scene_type = models.TextField(null=True, blank=True, help_text="For example INT or EXT.")
+    shot_type = models.TextField(null=True, blank=True, help_text="For example wide, medium or close-up.")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        db_table = "scene_drafts"
+        ordering = ["project_id", "order_index"]
+        indexes = [
+            models.Index(fields=["user_id", "project_id", "order_index"], name="scene_drafts_project_order_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(duration__gt=0), name="scene_drafts_duration_positive"),
+            models.CheckConstraint(condition=models.Q(order_index__gte=0), name="scene_drafts_order_index_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} #{self.order_index}"
+
+
+class ClipJobStatus(models.TextChoices):
+    """A clip job's life: queued when its credit is taken, then processing, then an end state."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ClipJob(models.Model):
+    """A request to the AI video service for one clip, paid for with one credit."""
+
+    Status = ClipJobStatus
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False)
+    user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
+    user_key = models.TextField(help_text="The ledger key whose credit pays for this job.")
+    prompt = models.TextField()
+    status = models.TextField(choices=Status.choices, default=Status.QUEUED, db_default=Status.QUEUED)
+    submitted_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    completed_at = models.DateTimeField(null=True, blank=True)
+    download_url = models.TextField(null=True, blank=True)
+    error_message = models.TextField(null=True, blank=True)
+
+    class Meta:
+        db_table = "clip_jobs"
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["user_id", "-submitted_at"], name="clip_jobs_user_submitted_idx"),
+            models.Index(fields=["user_key"], name="clip_jobs_user_key_idx"),
+            # The task worker's queue: only unfinished jobs, so it stays small.
+            models.Index(
+                fields=["submitted_at"],
+                name="clip_jobs_unfinished_idx",
+                condition=models.Q(status__in=[ClipJobStatus.QUEUED, ClipJobStatus.PROCESSING]),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ClipJobStatus.values),
+                name="clip_jobs_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.prompt[:40]}"
+
+
+class VideoUpload(models.Model):
+    """A video file a user attached to a project, placed by `order_index`."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False)
+    project_id = models.TextField(null=True, blank=True)
+    order_index = models.IntegerField(null=True, blank=True)
+    filename = models.TextField(null=True, blank=True, help_text="The stored object's name.")
+    uploaded_at = UTCTimestampField(null=True, blank=True, default=timezone.now, db_default=Now())
+    user_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        db_table = "video_uploads"
+        ordering = ["project_id", "order_index"]
+        indexes = [
+            models.Index(fields=["user_id", "project_id", "order_index"], name="video_uploads_project_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(order_index__gte=0) | models.Q(order_index__isnull=True),
+                name="video_uploads_order_index_nonnegative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename or str(self.id)
+
+
+class ProjectOverview(models.Model):
+    """Per user and project: scene count, total duration, first creation and last update (a view)."""
+
+    # Views are read-only; the key only identifies a row, so its parts are declared NOT NULL
+    # here even though a view column is always nullable in PostgreSQL.
+
+    pk = models.CompositePrimaryKey("user_id", "project_id")
+    project_id = models.TextField()
+    user_id = models.UUIDField()
+    scene_count = models.BigIntegerField(null=True)
+    total_duration = models.FloatField(null=True)
+    project_created_at = models.DateTimeField(null=True)
+    last_updated = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "project_overview"
+        ordering = ["-last_updated"]
+        verbose_name = "project overview"
+        verbose_name_plural = "project overviews"
+
+    def __str__(self) -> str:
+        return self.project_id or ""

@@ -1,0 +1,57 @@
+import uuid
+
+from django.contrib.postgres.functions import RandomUUID
+from django.db import models
+from django.db.models.functions import Now
+from django.utils import timezone
+
+
+class Screenplay(models.Model):
+    """A writer's screenplay in Fountain markup; `version` grows by one with every saved change."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False)
+    user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
+    title = models.TextField()
+    content = models.TextField(blank=True, help_text="The whole screenplay in Fountain.")
+    version = models.IntegerField(default=1, db_default=1)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        db_table = "screenplays"
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["user_id", "-updated_at"], name="screenplays_user_updated_idx")]
+        constraints = [models.CheckConstraint(condition=models.Q(version__gte=1), name="screenplays_version_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ScreenplaySection(models.Model):
+    """One part of a screenplay (usually a scene), in `order_index` order."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False)
+    screenplay = models.ForeignKey(
+        Screenplay,
+        on_delete=models.CASCADE,
+        related_name="sections",
+        db_column="screenplay_id",
+        db_index=False,  # covered by sections_screenplay_order_idx
+    )
+    heading = models.TextField()
+    content = models.TextField(blank=True)
+    order_index = models.IntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        db_table = "screenplay_sections"
+        ordering = ["screenplay_id", "order_index"]
+        indexes = [
+            models.Index(fields=["screenplay", "order_index"], name="sections_screenplay_order_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(order_index__gte=0), name="sections_order_index_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.heading
