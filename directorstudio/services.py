@@ -1,0 +1,53 @@
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from directorstudio.exceptions import RowConflict
+
+Row = TypeVar("Row", bound=models.Model)
+
+
+class RowIdTaken(RowConflict):
+    default_detail = "A row with this id already exists."
+    default_code = "id_taken"
+
+
+def row_create_idempotent(
+    *, owned_rows: models.QuerySet[Row], values: dict[str, Any], key_fields: Iterable[str] = ("id",)
+) -> tuple[Row, bool]:
+    """Create a row, or return the caller's existing row when a client repeats a create with the same key.
+
+    Offline-first clients retry creates with their own ids. A repeat returns the stored row
+    (created is False); a key that belongs to somebody else's row is a conflict that shows
+    nothing of that row.
+    """
+    key = {field: values[field] for field in key_fields if values.get(field) is not None}
+    if len(key) == len(tuple(key_fields)):
+        existing = owned_rows.filter(**key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return owned_rows.model._default_manager.create(**values), True
+    except IntegrityError:
+        if not key:
+            raise
+        existing = owned_rows.filter(**key).first()
+        if existing is not None:  # a concurrent repeat of the same create won the race
+            return existing, False
+        if owned_rows.model._default_manager.filter(**key).exists():
+            raise RowIdTaken() from None
+        raise
+
+
+def row_update(*, row: Row, values: dict[str, Any]) -> Row:
+    """Apply `values` to `row` and save it, refreshing `updated_at` where the table has one."""
+    for field, value in values.items():
+        setattr(row, field, value)
+    if any(field.name == "updated_at" for field in row._meta.concrete_fields):
+        row.updated_at = timezone.now()
+    with transaction.atomic():
+        row.save()
+    return row
