@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from directorstudio.embedded_db import default_pgdata, embedded_database_settings
 
@@ -13,11 +14,17 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="" if not DEBUG else "dev-only-insecure-secret-key")
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
 
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see .env.example).")
+
+def secret_setting(name: str, development_default: str) -> str:
+    """A secret read from the environment; only development (DEBUG on) may fall back to a known value."""
+    value = env.str(name, default=development_default if DEBUG else "")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off (see .env.example).")
+    return value
+
+
+SECRET_KEY = secret_setting("SECRET_KEY", "dev-only-insecure-secret-key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -35,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "directorstudio.accounts",
+    "directorstudio.demo",
     "screenplays",
     "clips",
     "credits",
@@ -115,7 +123,7 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
 # --- Supabase authentication ----------------------------------------------------------------
-SUPABASE_JWT_SECRET = env.str("SUPABASE_JWT_SECRET", default="dev-only-supabase-jwt-secret-change-me!")
+SUPABASE_JWT_SECRET = secret_setting("SUPABASE_JWT_SECRET", "dev-only-supabase-jwt-secret-change-me!")
 SUPABASE_JWT_AUDIENCE = env.str("SUPABASE_JWT_AUDIENCE", default="authenticated")
 SUPABASE_JWT_ISSUER = env.str("SUPABASE_JWT_ISSUER", default="")
 SUPABASE_JWKS_URL = env.str("SUPABASE_JWKS_URL", default="")
@@ -129,7 +137,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["directorstudio.parsers.SizeLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "directorstudio.pagination.RowPagination",
