@@ -31,3 +31,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class RefreshToken(models.Model):
+    """An opaque, single-use refresh token for the API, stored as a SHA-256 digest.
+
+    Tokens of one sign-in share a `session_id`; refreshing revokes the presented token and issues
+    the next one in the same session.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens")
+    session_id = models.UUIDField(db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "refresh token"
+        verbose_name_plural = "refresh tokens"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,0 +1,110 @@
+"""Access tokens in Supabase's format: issuing ours and verifying every token the app presents."""
+
+import functools
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from django.conf import settings
+from django.utils import timezone
+
+from directorstudio.accounts.models import User
+
+DEFAULT_ISSUER = "directorstudio"
+# Supabase signs with the project's JWT secret (HS256) or, in newer projects, with keys it
+# publishes as a JWKS. Any other `alg`, `none` above all, is refused.
+SECRET_ALGORITHM = "HS256"
+JWKS_ALGORITHMS = frozenset({"RS256", "ES256"})
+JWKS_CACHE_SECONDS = 600
+JWKS_FETCH_TIMEOUT_SECONDS = 5
+
+
+class TokenError(Exception):
+    """A token or credential that is refused; `code` is the machine-readable reason."""
+
+    def __init__(self, message: str, code: str = "invalid_token") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class SigningKeysUnavailable(Exception):
+    """The JWKS could not be fetched, so asymmetrically signed tokens cannot be checked."""
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_at: int
+    expires_in: int
+
+
+def access_token_issue(*, user: User, session_id: uuid.UUID | None = None) -> AccessToken:
+    """Return a Supabase-format access token for the user, signed with SUPABASE_JWT_SECRET."""
+    issued_at = int(timezone.now().timestamp())
+    expires_in = int(settings.ACCESS_TOKEN_LIFETIME.total_seconds())
+    claims: dict[str, Any] = {
+        "iss": settings.SUPABASE_JWT_ISSUER or DEFAULT_ISSUER,
+        "sub": str(user.pk),
+        "aud": settings.SUPABASE_JWT_AUDIENCE,
+        "role": "authenticated",
+        "email": user.email,
+        "iat": issued_at,
+        "exp": issued_at + expires_in,
+    }
+    if session_id is not None:
+        claims["session_id"] = str(session_id)
+    token = jwt.encode(claims, settings.SUPABASE_JWT_SECRET, algorithm=SECRET_ALGORITHM)
+    return AccessToken(token=token, expires_at=claims["exp"], expires_in=expires_in)
+
+
+def access_token_verify(token: str) -> dict[str, Any]:
+    """Return the claims of a valid access token, with `sub` as a UUID; raise TokenError otherwise."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as exc:
+        raise TokenError("The token is malformed.") from exc
+    algorithm = header.get("alg")
+    key = _verification_key(algorithm, header.get("kid"))
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            audience=settings.SUPABASE_JWT_AUDIENCE,
+            issuer=settings.SUPABASE_JWT_ISSUER or None,
+            options={"require": ["exp", "sub", "aud"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("The token has expired.", code="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError(f"The token is invalid: {exc}.") from exc
+    try:
+        claims["sub"] = uuid.UUID(claims["sub"])
+    except ValueError as exc:
+        raise TokenError("The token's subject is not a user id.") from exc
+    return claims
+
+
+def _verification_key(algorithm: Any, kid: Any) -> str | jwt.PyJWK:
+    if algorithm == SECRET_ALGORITHM:
+        return settings.SUPABASE_JWT_SECRET
+    if algorithm not in JWKS_ALGORITHMS:
+        raise TokenError("The token's signing algorithm is not accepted.")
+    if not settings.SUPABASE_JWKS_URL:
+        raise TokenError("Asymmetrically signed tokens are not accepted: no JWKS is configured.")
+    if not kid or not isinstance(kid, str):
+        raise TokenError("The token does not name its signing key (kid).")
+    try:
+        return _jwks_client(settings.SUPABASE_JWKS_URL).get_signing_key(kid)
+    except jwt.PyJWKClientConnectionError as exc:
+        raise SigningKeysUnavailable(str(exc)) from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("The token's signing key is unknown.") from exc
+
+
+@functools.cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    # One client per URL for the process: it keeps the fetched key set for JWKS_CACHE_SECONDS.
+    return jwt.PyJWKClient(url, lifespan=JWKS_CACHE_SECONDS, timeout=JWKS_FETCH_TIMEOUT_SECONDS)
