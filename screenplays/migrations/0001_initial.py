@@ -38,11 +38,11 @@ class Migration(migrations.Migration):
             name='ScreenplaySection',
             fields=[
                 ('id', models.UUIDField(db_default=django.contrib.postgres.functions.RandomUUID(), default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('screenplay', models.ForeignKey(db_column='screenplay_id', db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='screenplays.screenplay')),
                 ('heading', models.TextField()),
                 ('content', models.TextField(blank=True)),
                 ('order_index', models.IntegerField()),
                 ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), default=django.utils.timezone.now)),
-                ('screenplay', models.ForeignKey(db_column='screenplay_id', db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='screenplays.screenplay')),
             ],
             options={
                 'db_table': 'screenplay_sections',
