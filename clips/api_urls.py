@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from clips.api import ClipJobViewSet, ProjectOverviewViewSet, SceneDraftViewSet, VideoUploadViewSet
+
+router = SimpleRouter()
+router.register("scene_drafts", SceneDraftViewSet, basename="scene-draft")
+router.register("clip_jobs", ClipJobViewSet, basename="clip-job")
+router.register("video_uploads", VideoUploadViewSet, basename="video-upload")
+router.register("project_overview", ProjectOverviewViewSet, basename="project-overview")
+
+urlpatterns = router.urls

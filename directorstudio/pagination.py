@@ -14,13 +14,14 @@ class RowPagination(BasePagination):
 
     default_limit = 100
     max_limit = 1000
+    max_offset = 2**31 - 1  # a larger OFFSET can overflow PostgreSQL's bigint; no list is that long
     limit_query_param = "limit"
     offset_query_param = "offset"
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.limit = min(self._read_int(request, self.limit_query_param, self.default_limit, minimum=1), self.max_limit)
-        self.offset = self._read_int(request, self.offset_query_param, 0, minimum=0)
+        self.offset = self._read_int(request, self.offset_query_param, 0, minimum=0, maximum=self.max_offset)
         rows = list(queryset[self.offset : self.offset + self.limit + 1])
         self.has_next = len(rows) > self.limit
         return rows[: self.limit]
@@ -51,7 +52,7 @@ class RowPagination(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "Rows to skip. The `Link` response header names the next page.",
-                "schema": {"type": "integer", "minimum": 0},
+                "schema": {"type": "integer", "minimum": 0, "maximum": self.max_offset},
             },
         ]
 
@@ -61,7 +62,7 @@ class RowPagination(BasePagination):
         return f"{self.offset}-{self.offset + count - 1}/*"
 
     @staticmethod
-    def _read_int(request, name: str, default: int, *, minimum: int) -> int:
+    def _read_int(request, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
         raw = request.query_params.get(name)
         if raw is None:
             return default
@@ -71,4 +72,6 @@ class RowPagination(BasePagination):
             raise ValidationError({name: [f"Must be a whole number of at least {minimum}."]}) from None
         if value < minimum:
             raise ValidationError({name: [f"Must be a whole number of at least {minimum}."]})
+        if maximum is not None and value > maximum:
+            raise ValidationError({name: [f"Must be a whole number of at most {maximum}."]})
         return value
