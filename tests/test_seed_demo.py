@@ -46,7 +46,7 @@ def test_fills_every_table_and_prints_the_logins():
 
     assert all(count > 0 for count in counts().values()), counts()
     assert "Demo data ready." in output
-    assert f"http://127.0.0.1:8000/admin/  {ADMIN} / directorstudio" in output
+    assert f"Admin (/admin/): {ADMIN} / directorstudio" in output
     assert f"Writer: {WRITER} / directorstudio" in output
 
 

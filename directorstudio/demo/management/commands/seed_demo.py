@@ -26,7 +26,5 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.WARNING("Demo data already present; nothing changed."))
         shown_password = summary.password or "(the password set when the demo was seeded)"
-        self.stdout.write(
-            f"  Admin:  http://127.0.0.1:8000{reverse('admin:index')}  {summary.admin_email} / {shown_password}"
-        )
+        self.stdout.write(f"  Admin ({reverse('admin:index')}): {summary.admin_email} / {shown_password}")
         self.stdout.write(f"  Writer: {summary.writer_email} / {shown_password}")
