@@ -2,9 +2,10 @@ from django_filters import rest_framework as filters
 
 from clips.models import ClipJob, ClipJobStatus, ProjectOverview, SceneDraft, VideoUpload
 from clips.serializers import PROJECT_ID_MAX
+from directorstudio.filters import RowFilterSet
 
 
-class SceneDraftFilter(filters.FilterSet):
+class SceneDraftFilter(RowFilterSet):
     """Scene drafts of one project, and by when they were created or last changed."""
 
     project_id = filters.CharFilter(max_length=PROJECT_ID_MAX)
@@ -14,7 +15,7 @@ class SceneDraftFilter(filters.FilterSet):
         fields = {"created_at": ["gte", "lte"], "updated_at": ["gte", "lte"]}
 
 
-class ClipJobFilter(filters.FilterSet):
+class ClipJobFilter(RowFilterSet):
     """Clip jobs by status and by when they were submitted."""
 
     status = filters.ChoiceFilter(choices=ClipJobStatus.choices)
@@ -24,7 +25,7 @@ class ClipJobFilter(filters.FilterSet):
         fields = {"submitted_at": ["gte", "lte"]}
 
 
-class VideoUploadFilter(filters.FilterSet):
+class VideoUploadFilter(RowFilterSet):
     """Video uploads of one project."""
 
     project_id = filters.CharFilter(max_length=PROJECT_ID_MAX)
@@ -34,7 +35,7 @@ class VideoUploadFilter(filters.FilterSet):
         fields = {"uploaded_at": ["gte", "lte"]}
 
 
-class ProjectOverviewFilter(filters.FilterSet):
+class ProjectOverviewFilter(RowFilterSet):
     """The overview of one project."""
 
     project_id = filters.CharFilter(max_length=PROJECT_ID_MAX)

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from credits import api
+
+router = SimpleRouter()
+router.register("credits_ledger", api.CreditsLedgerViewSet, basename="credits-ledger")
+router.register("user_statistics", api.UserStatisticsViewSet, basename="user-statistics")
+
+urlpatterns = router.urls

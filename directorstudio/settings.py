@@ -156,6 +156,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tag each operation with its resource (screenplays, clip_jobs, ...) rather than "v1".
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 LOGGING = {

@@ -1,0 +1,42 @@
+import uuid
+from typing import Any
+
+from django.db import models
+
+from continuity.models import Telemetry
+from directorstudio.services import row_create_idempotent, row_update
+
+
+def telemetry_rate(*, attempts: int, successes: int) -> float:
+    """Return successes / attempts, or 0 for an element with no attempts stored yet.
+
+    The engine's "never tried counts as 0.8" applies to elements without a row; a stored row
+    with no attempts has no success either.
+    """
+    return successes / attempts if attempts else 0.0
+
+
+def telemetry_create(
+    *, owned_rows: models.QuerySet[Telemetry], user_id: uuid.UUID, values: dict[str, Any]
+) -> tuple[Telemetry, bool]:
+    """Create the user's telemetry row for an element, or return the one already stored for it unchanged."""
+    attempts = values.get("attempts", 0)
+    successes = values.get("successes", 0)
+    return row_create_idempotent(
+        owned_rows=owned_rows,
+        values={
+            **values,
+            "attempts": attempts,
+            "successes": successes,
+            "rate": telemetry_rate(attempts=attempts, successes=successes),
+            "user_id": user_id,
+        },
+        key_fields=("element",),
+    )
+
+
+def telemetry_update(*, row: Telemetry, values: dict[str, Any]) -> Telemetry:
+    """Change a telemetry row's counts (or timestamp) and recompute its rate."""
+    attempts = values.get("attempts", row.attempts)
+    successes = values.get("successes", row.successes)
+    return row_update(row=row, values={**values, "rate": telemetry_rate(attempts=attempts, successes=successes)})

@@ -1,0 +1,51 @@
+from rest_framework import serializers
+
+from credits.models import CreditsLedger, UserStatistics
+from directorstudio.serializers import OwnedRowSerializer
+
+USER_KEY_MAX = 200
+
+
+class CreditsLedgerSerializer(OwnedRowSerializer):
+    """A ledger row; the client sends only `user_key` (and maybe `id`), the balances are the server's."""
+
+    # The key is a SHA-256 hex digest in today's app, but the column is free text and rows
+    # written by other clients may hold other keys, so only its length is checked.
+    user_key = serializers.CharField(
+        max_length=USER_KEY_MAX, help_text="Key derived from the Sign in with Apple identity (a SHA-256 hex digest)."
+    )
+
+    class Meta:
+        model = CreditsLedger
+        fields = [
+            "id",
+            "user_key",
+            "credits",
+            "first_clip_granted",
+            "first_clip_consumed",
+            "granted_at",
+            "updated_at",
+            "user_id",
+        ]
+        read_only_fields = [
+            "credits",
+            "first_clip_granted",
+            "first_clip_consumed",
+            "granted_at",
+            "updated_at",
+            "user_id",
+        ]
+
+
+class UserStatisticsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = UserStatistics
+        fields = [
+            "user_id",
+            "email",
+            "credits",
+            "total_scenes",
+            "total_screenplays",
+            "completed_videos",
+            "last_activity",
+        ]
