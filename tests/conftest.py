@@ -1,6 +1,9 @@
 import pytest
 from rest_framework.test import APIClient
 
+from directorstudio.accounts.models import User
+from tests.tokens import signed_in
+
 
 @pytest.fixture(autouse=True)
 def _static_files_without_manifest(settings):
@@ -14,3 +17,25 @@ def _static_files_without_manifest(settings):
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def alice() -> User:
+    return User.objects.create_user("alice@example.com")
+
+
+@pytest.fixture
+def bob() -> User:
+    return User.objects.create_user("bob@example.com")
+
+
+@pytest.fixture
+def as_alice(alice) -> APIClient:
+    """An API client signed in as alice with a Supabase-style Bearer token."""
+    return signed_in(alice)
+
+
+@pytest.fixture
+def as_bob(bob) -> APIClient:
+    """An API client signed in as bob with a Supabase-style Bearer token."""
+    return signed_in(bob)

@@ -14,7 +14,6 @@ from clips.services import scene_drafts_reorder
 from credits.models import CreditsLedger
 from directorstudio.accounts.models import User
 from tests.schema_spec import parse_schema, schema_path
-from tests.tokens import auth_header
 
 pytestmark = pytest.mark.django_db
 
@@ -28,32 +27,6 @@ COLUMNS = {
     for relation, columns in parse_schema(schema_path().read_text()).items()
 }
 USER_KEY = "a" * 64
-
-
-def signed_in(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(**auth_header(user))
-    return client
-
-
-@pytest.fixture
-def alice() -> User:
-    return User.objects.create_user("alice@example.com")
-
-
-@pytest.fixture
-def bob() -> User:
-    return User.objects.create_user("bob@example.com")
-
-
-@pytest.fixture
-def as_alice(alice) -> APIClient:
-    return signed_in(alice)
-
-
-@pytest.fixture
-def as_bob(bob) -> APIClient:
-    return signed_in(bob)
 
 
 def make_scenes(user: User, project_id: str = "project-1", count: int = 3) -> list[SceneDraft]:

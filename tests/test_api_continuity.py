@@ -9,8 +9,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from continuity.models import ContinuityLog, SceneState, Telemetry
-from directorstudio.accounts.models import User
-from tests.tokens import auth_header
 
 pytestmark = pytest.mark.django_db
 
@@ -58,32 +56,6 @@ TELEMETRY_PERFORMANCE_COLUMNS = {
 }
 
 
-@pytest.fixture
-def writer() -> User:
-    return User.objects.create_user("writer@directorstudio.local")
-
-
-@pytest.fixture
-def stranger() -> User:
-    return User.objects.create_user("stranger@directorstudio.local")
-
-
-def client_for(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(**auth_header(user))
-    return client
-
-
-@pytest.fixture
-def api(writer) -> APIClient:
-    return client_for(writer)
-
-
-@pytest.fixture
-def stranger_api(stranger) -> APIClient:
-    return client_for(stranger)
-
-
 def scene_state_body(**overrides) -> dict:
     return {
         "id": 1,
@@ -120,58 +92,58 @@ def query_count(client: APIClient, url: str) -> int:
 # --- Scene states ------------------------------------------------------------------------------
 
 
-def test_scene_state_create_returns_every_column(api, writer):
-    response = api.post(SCENE_STATES, scene_state_body(), format="json")
+def test_scene_state_create_returns_every_column(as_alice, alice):
+    response = as_alice.post(SCENE_STATES, scene_state_body(), format="json")
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == SCENE_STATE_COLUMNS
     assert body["id"] == 1
-    assert body["user_id"] == str(writer.pk)
+    assert body["user_id"] == str(alice.pk)
     assert body["characters"] == ["Mara", "Old Tom"]
     assert parse_time(body["created_at"]).tzinfo is not None
-    row = SceneState.objects.get(user_id=writer.pk, id=1)
+    row = SceneState.objects.get(user_id=alice.pk, id=1)
     assert row.props == ["lantern"]
 
 
-def test_scene_state_user_id_comes_from_the_token(api, writer, stranger):
-    response = api.post(SCENE_STATES, scene_state_body(user_id=str(stranger.pk)), format="json")
+def test_scene_state_user_id_comes_from_the_token(as_alice, alice, bob):
+    response = as_alice.post(SCENE_STATES, scene_state_body(user_id=str(bob.pk)), format="json")
 
     assert response.status_code == 201
-    assert response.json()["user_id"] == str(writer.pk)
-    assert not SceneState.objects.filter(user_id=stranger.pk).exists()
+    assert response.json()["user_id"] == str(alice.pk)
+    assert not SceneState.objects.filter(user_id=bob.pk).exists()
 
 
-def test_scene_state_repeated_create_returns_the_stored_row(api, writer):
-    first = api.post(SCENE_STATES, scene_state_body(), format="json")
-    again = api.post(SCENE_STATES, scene_state_body(location="Beach"), format="json")
+def test_scene_state_repeated_create_returns_the_stored_row(as_alice, alice):
+    first = as_alice.post(SCENE_STATES, scene_state_body(), format="json")
+    again = as_alice.post(SCENE_STATES, scene_state_body(location="Beach"), format="json")
 
     assert again.status_code == 200
     assert again.json() == first.json()
-    assert SceneState.objects.filter(user_id=writer.pk).count() == 1
+    assert SceneState.objects.filter(user_id=alice.pk).count() == 1
 
 
-def test_scene_state_ids_are_per_user(api, stranger_api):
-    api.post(SCENE_STATES, scene_state_body(), format="json")
+def test_scene_state_ids_are_per_user(as_alice, as_bob):
+    as_alice.post(SCENE_STATES, scene_state_body(), format="json")
 
-    response = stranger_api.post(SCENE_STATES, scene_state_body(location="Desert"), format="json")
+    response = as_bob.post(SCENE_STATES, scene_state_body(location="Desert"), format="json")
 
     assert response.status_code == 201
     assert response.json()["location"] == "Desert"
     assert SceneState.objects.filter(id=1).count() == 2
 
 
-def test_scene_state_list_is_ordered_by_id_and_filters_by_updated_at(api, writer):
+def test_scene_state_list_is_ordered_by_id_and_filters_by_updated_at(as_alice, alice):
     for scene_id in (3, 1, 2):
-        api.post(SCENE_STATES, scene_state_body(id=scene_id), format="json")
+        as_alice.post(SCENE_STATES, scene_state_body(id=scene_id), format="json")
     long_ago = timezone.now() - timedelta(days=30)
-    SceneState.objects.filter(user_id=writer.pk, id=3).update(updated_at=long_ago)
+    SceneState.objects.filter(user_id=alice.pk, id=3).update(updated_at=long_ago)
 
-    assert [row["id"] for row in api.get(SCENE_STATES).json()] == [1, 2, 3]
+    assert [row["id"] for row in as_alice.get(SCENE_STATES).json()] == [1, 2, 3]
     since = (long_ago + timedelta(days=1)).isoformat()
-    assert [row["id"] for row in api.get(SCENE_STATES, {"updated_at__gte": since}).json()] == [1, 2]
-    assert [row["id"] for row in api.get(SCENE_STATES, {"updated_at__lte": since}).json()] == [3]
-    assert api.get(SCENE_STATES, {"updated_at__gte": "yesterday"}).status_code == 400
+    assert [row["id"] for row in as_alice.get(SCENE_STATES, {"updated_at__gte": since}).json()] == [1, 2]
+    assert [row["id"] for row in as_alice.get(SCENE_STATES, {"updated_at__lte": since}).json()] == [3]
+    assert as_alice.get(SCENE_STATES, {"updated_at__gte": "yesterday"}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -184,37 +156,37 @@ def test_scene_state_list_is_ordered_by_id_and_filters_by_updated_at(api, writer
         ("2000-02-30T00:00:00Z", 400),
     ],
 )
-def test_time_bounds_with_any_offset_are_answered(api, bound, status):
-    api.post(LOGS, log_body(timestamp="2000-01-01T12:00:00Z"), format="json")
+def test_time_bounds_with_any_offset_are_answered(as_alice, bound, status):
+    as_alice.post(LOGS, log_body(timestamp="2000-01-01T12:00:00Z"), format="json")
 
     for url, column in ((SCENE_STATES, "updated_at"), (LOGS, "timestamp"), (DAILY_ANALYTICS, "validation_date")):
         for lookup in ("gte", "lte"):
-            response = api.get(url, {f"{column}__{lookup}": bound})
+            response = as_alice.get(url, {f"{column}__{lookup}": bound})
             assert response.status_code == status, (url, lookup, response.content)
     if status == 200:
-        assert len(api.get(LOGS, {"timestamp__gte": bound}).json()) == 1
+        assert len(as_alice.get(LOGS, {"timestamp__gte": bound}).json()) == 1
 
 
-def test_scene_state_read_change_and_delete(api, writer):
-    api.post(SCENE_STATES, scene_state_body(id=7), format="json")
-    before = SceneState.objects.get(user_id=writer.pk, id=7).updated_at
+def test_scene_state_read_change_and_delete(as_alice, alice):
+    as_alice.post(SCENE_STATES, scene_state_body(id=7), format="json")
+    before = SceneState.objects.get(user_id=alice.pk, id=7).updated_at
 
-    assert api.get(f"{SCENE_STATES}7/").json()["location"] == "Lighthouse"
-    patched = api.patch(f"{SCENE_STATES}7/", {"tone": "calm", "props": [], "id": 99}, format="json")
+    assert as_alice.get(f"{SCENE_STATES}7/").json()["location"] == "Lighthouse"
+    patched = as_alice.patch(f"{SCENE_STATES}7/", {"tone": "calm", "props": [], "id": 99}, format="json")
     assert patched.status_code == 200, patched.content
     assert patched.json()["id"] == 7
     assert patched.json()["tone"] == "calm"
     assert parse_time(patched.json()["updated_at"]) > before
 
-    replaced = api.put(f"{SCENE_STATES}7/", scene_state_body(id=7, location="Cliff", characters=[]), format="json")
+    replaced = as_alice.put(f"{SCENE_STATES}7/", scene_state_body(id=7, location="Cliff", characters=[]), format="json")
     assert replaced.status_code == 200, replaced.content
-    row = SceneState.objects.get(user_id=writer.pk, id=7)
+    row = SceneState.objects.get(user_id=alice.pk, id=7)
     assert (row.location, row.characters, row.tone) == ("Cliff", [], "tense")
     assert not SceneState.objects.filter(id=99).exists()
 
-    assert api.delete(f"{SCENE_STATES}7/").status_code == 204
-    assert not SceneState.objects.filter(user_id=writer.pk).exists()
-    assert api.get(f"{SCENE_STATES}7/").status_code == 404
+    assert as_alice.delete(f"{SCENE_STATES}7/").status_code == 204
+    assert not SceneState.objects.filter(user_id=alice.pk).exists()
+    assert as_alice.get(f"{SCENE_STATES}7/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -240,20 +212,20 @@ def test_scene_state_read_change_and_delete(api, writer):
         ({"prompt": "nul\x00byte"}, "prompt"),
     ],
 )
-def test_scene_state_validation(api, overrides, field):
+def test_scene_state_validation(as_alice, overrides, field):
     body = {key: value for key, value in scene_state_body(**overrides).items() if value is not None}
 
-    response = api.post(SCENE_STATES, body, format="json")
+    response = as_alice.post(SCENE_STATES, body, format="json")
 
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert not SceneState.objects.exists()
 
 
-def test_scene_state_update_is_validated(api):
-    api.post(SCENE_STATES, scene_state_body(), format="json")
+def test_scene_state_update_is_validated(as_alice):
+    as_alice.post(SCENE_STATES, scene_state_body(), format="json")
 
-    response = api.patch(f"{SCENE_STATES}1/", {"characters": [3]}, format="json")
+    response = as_alice.patch(f"{SCENE_STATES}1/", {"characters": [3]}, format="json")
 
     assert response.status_code == 400
     assert "characters" in response.json()
@@ -262,26 +234,26 @@ def test_scene_state_update_is_validated(api):
 # --- Continuity logs ---------------------------------------------------------------------------
 
 
-def test_log_create_defaults_timestamp_to_now(api, writer):
+def test_log_create_defaults_timestamp_to_now(as_alice, alice):
     before = timezone.now()
 
-    response = api.post(LOGS, log_body(), format="json")
+    response = as_alice.post(LOGS, log_body(), format="json")
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == LOG_COLUMNS
-    assert body["user_id"] == str(writer.pk)
+    assert body["user_id"] == str(alice.pk)
     assert body["issues"] == ["lantern disappeared (was in scene 1)"]
     assert parse_time(body["timestamp"]) >= before
     uuid.UUID(body["id"])
 
 
-def test_log_create_keeps_the_client_timestamp_and_id(api, writer):
+def test_log_create_keeps_the_client_timestamp_and_id(as_alice, alice):
     log_id = uuid.uuid4()
     body = log_body(id=str(log_id), timestamp="2025-03-01T10:00:00+02:00")
 
-    first = api.post(LOGS, body, format="json")
-    again = api.post(LOGS, {**body, "confidence": 0.1}, format="json")
+    first = as_alice.post(LOGS, body, format="json")
+    again = as_alice.post(LOGS, {**body, "confidence": 0.1}, format="json")
 
     assert first.status_code == 201
     assert parse_time(first.json()["timestamp"]) == datetime(2025, 3, 1, 8, tzinfo=UTC)
@@ -290,13 +262,13 @@ def test_log_create_keeps_the_client_timestamp_and_id(api, writer):
     assert ContinuityLog.objects.get().pk == log_id
 
 
-def test_log_create_with_someone_elses_id_reveals_nothing(api, stranger_api, writer):
-    taken = api.post(LOGS, log_body(id=str(uuid.uuid4())), format="json").json()
+def test_log_create_with_someone_elses_id_reveals_nothing(as_alice, as_bob, alice):
+    taken = as_alice.post(LOGS, log_body(id=str(uuid.uuid4())), format="json").json()
 
-    response = stranger_api.post(LOGS, log_body(id=taken["id"], scene_id=9), format="json")
+    response = as_bob.post(LOGS, log_body(id=taken["id"], scene_id=9), format="json")
 
     assert response.status_code == 409
-    assert str(writer.pk) not in response.content.decode()
+    assert str(alice.pk) not in response.content.decode()
     assert "lantern" not in response.content.decode()
     assert ContinuityLog.objects.count() == 1
 
@@ -323,83 +295,87 @@ def test_log_create_with_someone_elses_id_reveals_nothing(api, stranger_api, wri
         ({"timestamp": "2025-13-01T00:00:00Z"}, "timestamp"),
     ],
 )
-def test_log_validation(api, overrides, field):
+def test_log_validation(as_alice, overrides, field):
     body = {key: value for key, value in log_body(**overrides).items() if value is not None}
 
-    response = api.post(LOGS, body, format="json")
+    response = as_alice.post(LOGS, body, format="json")
 
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert not ContinuityLog.objects.exists()
 
 
-def test_logs_are_listed_newest_first_and_filtered(api):
+def test_logs_are_listed_newest_first_and_filtered(as_alice):
     now = timezone.now()
     for scene_id, hours_ago, passed in ((1, 3, True), (2, 2, False), (2, 1, True)):
         at = (now - timedelta(hours=hours_ago)).isoformat()
-        api.post(LOGS, log_body(scene_id=scene_id, passed=passed, timestamp=at), format="json")
+        as_alice.post(LOGS, log_body(scene_id=scene_id, passed=passed, timestamp=at), format="json")
 
     def listed(**params):
-        return [(row["scene_id"], row["passed"]) for row in api.get(LOGS, params).json()]
+        return [(row["scene_id"], row["passed"]) for row in as_alice.get(LOGS, params).json()]
 
     assert listed() == [(2, True), (2, False), (1, True)]
     assert listed(scene_id=2) == [(2, True), (2, False)]
     assert listed(passed="false") == [(2, False)]
     assert listed(timestamp__gte=(now - timedelta(hours=2, minutes=30)).isoformat()) == [(2, True), (2, False)]
     assert listed(timestamp__lte=(now - timedelta(hours=2, minutes=30)).isoformat()) == [(1, True)]
-    assert api.get(LOGS, {"scene_id": "two"}).status_code == 400
+    assert as_alice.get(LOGS, {"scene_id": "two"}).status_code == 400
 
 
-def test_logs_are_history_deleted_but_never_changed(api):
-    log_id = api.post(LOGS, log_body(), format="json").json()["id"]
+def test_logs_are_history_deleted_but_never_changed(as_alice):
+    log_id = as_alice.post(LOGS, log_body(), format="json").json()["id"]
 
-    assert api.get(f"{LOGS}{log_id}/").json()["id"] == log_id
-    assert api.patch(f"{LOGS}{log_id}/", {"passed": False}, format="json").status_code == 405
-    assert api.put(f"{LOGS}{log_id}/", log_body(), format="json").status_code == 405
+    assert as_alice.get(f"{LOGS}{log_id}/").json()["id"] == log_id
+    assert as_alice.patch(f"{LOGS}{log_id}/", {"passed": False}, format="json").status_code == 405
+    assert as_alice.put(f"{LOGS}{log_id}/", log_body(), format="json").status_code == 405
     assert ContinuityLog.objects.get().passed is True
-    assert api.delete(f"{LOGS}{log_id}/").status_code == 204
+    assert as_alice.delete(f"{LOGS}{log_id}/").status_code == 204
     assert not ContinuityLog.objects.exists()
 
 
 # --- Telemetry ---------------------------------------------------------------------------------
 
 
-def test_telemetry_create_computes_the_rate(api, writer):
-    response = api.post(TELEMETRY, {"element": "lantern", "attempts": 4, "successes": 3, "rate": 0.1}, format="json")
+def test_telemetry_create_computes_the_rate(as_alice, alice):
+    response = as_alice.post(
+        TELEMETRY, {"element": "lantern", "attempts": 4, "successes": 3, "rate": 0.1}, format="json"
+    )
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == TELEMETRY_COLUMNS
     assert body["rate"] == 0.75
-    assert body["user_id"] == str(writer.pk)
-    assert Telemetry.objects.get(user_id=writer.pk, element="lantern").rate == 0.75
+    assert body["user_id"] == str(alice.pk)
+    assert Telemetry.objects.get(user_id=alice.pk, element="lantern").rate == 0.75
 
 
-def test_telemetry_without_attempts_has_rate_zero(api):
-    response = api.post(TELEMETRY, {"element": "lantern"}, format="json")
+def test_telemetry_without_attempts_has_rate_zero(as_alice):
+    response = as_alice.post(TELEMETRY, {"element": "lantern"}, format="json")
 
     assert response.status_code == 201
     assert (response.json()["attempts"], response.json()["successes"], response.json()["rate"]) == (0, 0, 0)
 
 
-def test_telemetry_create_for_a_known_element_returns_the_row_unchanged(api, stranger_api, writer):
-    first = api.post(TELEMETRY, {"element": "lantern", "attempts": 2, "successes": 1}, format="json")
+def test_telemetry_create_for_a_known_element_returns_the_row_unchanged(as_alice, as_bob, alice):
+    first = as_alice.post(TELEMETRY, {"element": "lantern", "attempts": 2, "successes": 1}, format="json")
 
-    again = api.post(TELEMETRY, {"element": "lantern", "attempts": 9, "successes": 9}, format="json")
-    strangers = stranger_api.post(TELEMETRY, {"element": "lantern", "attempts": 1, "successes": 1}, format="json")
+    again = as_alice.post(TELEMETRY, {"element": "lantern", "attempts": 9, "successes": 9}, format="json")
+    strangers = as_bob.post(TELEMETRY, {"element": "lantern", "attempts": 1, "successes": 1}, format="json")
 
     assert again.status_code == 200
     assert again.json() == first.json()
     assert strangers.status_code == 201
     assert strangers.json()["rate"] == 1
-    assert Telemetry.objects.get(user_id=writer.pk).attempts == 2
+    assert Telemetry.objects.get(user_id=alice.pk).attempts == 2
 
 
-def test_telemetry_change_recomputes_the_rate(api, writer):
-    api.post(TELEMETRY, {"element": "lantern", "attempts": 2, "successes": 1}, format="json")
+def test_telemetry_change_recomputes_the_rate(as_alice, alice):
+    as_alice.post(TELEMETRY, {"element": "lantern", "attempts": 2, "successes": 1}, format="json")
 
-    patched = api.patch(f"{TELEMETRY}lantern/", {"attempts": 4, "element": "umbrella", "rate": 1}, format="json")
-    replaced = api.put(f"{TELEMETRY}lantern/", {"element": "lantern", "attempts": 5, "successes": 5}, format="json")
+    patched = as_alice.patch(f"{TELEMETRY}lantern/", {"attempts": 4, "element": "umbrella", "rate": 1}, format="json")
+    replaced = as_alice.put(
+        f"{TELEMETRY}lantern/", {"element": "lantern", "attempts": 5, "successes": 5}, format="json"
+    )
 
     assert patched.status_code == 200, patched.content
     assert (patched.json()["element"], patched.json()["rate"]) == ("lantern", 0.25)
@@ -421,50 +397,50 @@ def test_telemetry_change_recomputes_the_rate(api, writer):
         {"attempts": 1},
     ],
 )
-def test_telemetry_validation(api, body):
-    response = api.post(TELEMETRY, body, format="json")
+def test_telemetry_validation(as_alice, body):
+    response = as_alice.post(TELEMETRY, body, format="json")
 
     assert response.status_code == 400
     assert set(response.json()) <= {"element", "attempts", "successes"}
     assert not Telemetry.objects.exists()
 
 
-def test_telemetry_change_cannot_raise_successes_above_stored_attempts(api):
-    api.post(TELEMETRY, {"element": "lantern", "attempts": 2, "successes": 1}, format="json")
+def test_telemetry_change_cannot_raise_successes_above_stored_attempts(as_alice):
+    as_alice.post(TELEMETRY, {"element": "lantern", "attempts": 2, "successes": 1}, format="json")
 
-    response = api.patch(f"{TELEMETRY}lantern/", {"successes": 3}, format="json")
+    response = as_alice.patch(f"{TELEMETRY}lantern/", {"successes": 3}, format="json")
 
     assert response.status_code == 400
     assert list(response.json()) == ["successes"]
 
 
-def test_telemetry_rows_are_addressed_by_their_url_encoded_element(api):
+def test_telemetry_rows_are_addressed_by_their_url_encoded_element(as_alice):
     element = "red umbrella/ñ?#"
-    api.post(TELEMETRY, {"element": element, "attempts": 1, "successes": 1}, format="json")
-    api.post(TELEMETRY, {"element": "lantern"}, format="json")
+    as_alice.post(TELEMETRY, {"element": element, "attempts": 1, "successes": 1}, format="json")
+    as_alice.post(TELEMETRY, {"element": "lantern"}, format="json")
     url = f"{TELEMETRY}{quote(element, safe='')}/"
 
-    assert api.get(url).json()["element"] == element
-    assert [row["element"] for row in api.get(TELEMETRY).json()] == ["lantern", element]
-    assert [row["element"] for row in api.get(TELEMETRY, {"element": element}).json()] == [element]
-    assert api.delete(url).status_code == 204
-    assert api.get(url).status_code == 404
-    assert [row["element"] for row in api.get(TELEMETRY).json()] == ["lantern"]
+    assert as_alice.get(url).json()["element"] == element
+    assert [row["element"] for row in as_alice.get(TELEMETRY).json()] == ["lantern", element]
+    assert [row["element"] for row in as_alice.get(TELEMETRY, {"element": element}).json()] == [element]
+    assert as_alice.delete(url).status_code == 204
+    assert as_alice.get(url).status_code == 404
+    assert [row["element"] for row in as_alice.get(TELEMETRY).json()] == ["lantern"]
 
 
 # --- Read-only views ---------------------------------------------------------------------------
 
 
-def test_daily_analytics_summarise_the_users_logs_per_day(api, stranger_api):
+def test_daily_analytics_summarise_the_users_logs_per_day(as_alice, as_bob):
     for at, confidence, passed in (
         ("2025-03-01T09:00:00Z", 0.9, True),
         ("2025-03-01T18:00:00Z", 0.5, False),
         ("2025-03-02T09:00:00Z", 1.0, True),
     ):
-        api.post(LOGS, log_body(timestamp=at, confidence=confidence, passed=passed), format="json")
-    stranger_api.post(LOGS, log_body(timestamp="2025-03-01T10:00:00Z"), format="json")
+        as_alice.post(LOGS, log_body(timestamp=at, confidence=confidence, passed=passed), format="json")
+    as_bob.post(LOGS, log_body(timestamp="2025-03-01T10:00:00Z"), format="json")
 
-    rows = api.get(DAILY_ANALYTICS).json()
+    rows = as_alice.get(DAILY_ANALYTICS).json()
 
     assert [set(row) for row in rows] == [DAILY_ANALYTICS_COLUMNS] * 2
     assert [parse_time(row["validation_date"]) for row in rows] == [
@@ -475,31 +451,31 @@ def test_daily_analytics_summarise_the_users_logs_per_day(api, stranger_api):
     assert (march_first["total_scenes"], march_first["scenes_passed"], march_first["scenes_failed"]) == (2, 1, 1)
     assert march_first["avg_confidence"] == pytest.approx(0.7)
     assert (march_first["min_confidence"], march_first["max_confidence"]) == (0.5, 0.9)
-    only_first = api.get(DAILY_ANALYTICS, {"validation_date__lte": "2025-03-01T12:00:00Z"}).json()
+    only_first = as_alice.get(DAILY_ANALYTICS, {"validation_date__lte": "2025-03-01T12:00:00Z"}).json()
     assert [row["total_scenes"] for row in only_first] == [2]
-    only_second = api.get(DAILY_ANALYTICS, {"validation_date__gte": "2025-03-01T12:00:00Z"}).json()
+    only_second = as_alice.get(DAILY_ANALYTICS, {"validation_date__gte": "2025-03-01T12:00:00Z"}).json()
     assert [row["total_scenes"] for row in only_second] == [1]
 
 
-def test_recent_validations_list_the_last_week_with_issue_counts(api):
+def test_recent_validations_list_the_last_week_with_issue_counts(as_alice):
     now = timezone.now()
-    api.post(LOGS, log_body(scene_id=1, issues=[], timestamp=(now - timedelta(days=8)).isoformat()), format="json")
-    api.post(LOGS, log_body(scene_id=2, issues=["a", "b"], passed=False, confidence=0.4), format="json")
-    api.post(LOGS, log_body(scene_id=3, issues=[]), format="json")
+    as_alice.post(LOGS, log_body(scene_id=1, issues=[], timestamp=(now - timedelta(days=8)).isoformat()), format="json")
+    as_alice.post(LOGS, log_body(scene_id=2, issues=["a", "b"], passed=False, confidence=0.4), format="json")
+    as_alice.post(LOGS, log_body(scene_id=3, issues=[]), format="json")
 
-    rows = api.get(RECENT_VALIDATIONS).json()
+    rows = as_alice.get(RECENT_VALIDATIONS).json()
 
     assert [set(row) for row in rows] == [RECENT_VALIDATION_COLUMNS] * 2
     assert sorted((row["scene_id"], row["issue_count"]) for row in rows) == [(2, 2), (3, 0)]
-    assert [row["scene_id"] for row in api.get(RECENT_VALIDATIONS, {"scene_id": 2}).json()] == [2]
-    assert [row["scene_id"] for row in api.get(RECENT_VALIDATIONS, {"passed": "true"}).json()] == [3]
+    assert [row["scene_id"] for row in as_alice.get(RECENT_VALIDATIONS, {"scene_id": 2}).json()] == [2]
+    assert [row["scene_id"] for row in as_alice.get(RECENT_VALIDATIONS, {"passed": "true"}).json()] == [3]
 
 
-def test_telemetry_performance_categorises_each_element(api):
+def test_telemetry_performance_categorises_each_element(as_alice):
     for element, successes in (("cup", 9), ("hat", 6), ("lantern", 1)):
-        api.post(TELEMETRY, {"element": element, "attempts": 10, "successes": successes}, format="json")
+        as_alice.post(TELEMETRY, {"element": element, "attempts": 10, "successes": successes}, format="json")
 
-    rows = api.get(TELEMETRY_PERFORMANCE).json()
+    rows = as_alice.get(TELEMETRY_PERFORMANCE).json()
 
     assert [set(row) for row in rows] == [TELEMETRY_PERFORMANCE_COLUMNS] * 3
     assert [(row["element"], row["performance_category"]) for row in rows] == [
@@ -507,25 +483,25 @@ def test_telemetry_performance_categorises_each_element(api):
         ("hat", "good"),
         ("lantern", "poor"),
     ]
-    assert [row["element"] for row in api.get(TELEMETRY_PERFORMANCE, {"performance_category": "poor"}).json()] == [
+    assert [row["element"] for row in as_alice.get(TELEMETRY_PERFORMANCE, {"performance_category": "poor"}).json()] == [
         "lantern"
     ]
-    assert [row["element"] for row in api.get(TELEMETRY_PERFORMANCE, {"element": "hat"}).json()] == ["hat"]
+    assert [row["element"] for row in as_alice.get(TELEMETRY_PERFORMANCE, {"element": "hat"}).json()] == ["hat"]
 
 
 @pytest.mark.parametrize("url", [DAILY_ANALYTICS, RECENT_VALIDATIONS, TELEMETRY_PERFORMANCE])
-def test_views_are_read_only(api, url):
-    assert api.post(url, {}, format="json").status_code == 405
-    assert api.delete(url).status_code == 405
+def test_views_are_read_only(as_alice, url):
+    assert as_alice.post(url, {}, format="json").status_code == 405
+    assert as_alice.delete(url).status_code == 405
 
 
 # --- Isolation ---------------------------------------------------------------------------------
 
 
-def test_a_second_user_sees_none_of_the_first_users_rows(api, stranger_api):
-    api.post(SCENE_STATES, scene_state_body(id=5), format="json")
-    log_id = api.post(LOGS, log_body(scene_id=5), format="json").json()["id"]
-    api.post(TELEMETRY, {"element": "lantern", "attempts": 1, "successes": 1}, format="json")
+def test_a_second_user_sees_none_of_the_first_users_rows(as_alice, as_bob):
+    as_alice.post(SCENE_STATES, scene_state_body(id=5), format="json")
+    log_id = as_alice.post(LOGS, log_body(scene_id=5), format="json").json()["id"]
+    as_alice.post(TELEMETRY, {"element": "lantern", "attempts": 1, "successes": 1}, format="json")
     since = "2000-01-01T00:00:00Z"
 
     for url, params in [
@@ -541,16 +517,16 @@ def test_a_second_user_sees_none_of_the_first_users_rows(api, stranger_api):
         (RECENT_VALIDATIONS, {"scene_id": 5}),
         (TELEMETRY_PERFORMANCE, {"element": "lantern"}),
     ]:
-        response = stranger_api.get(url, params)
+        response = as_bob.get(url, params)
         assert response.status_code == 200
         assert response.json() == [], url
-        assert api.get(url, params).json() != [], url
+        assert as_alice.get(url, params).json() != [], url
 
     for url in (f"{SCENE_STATES}5/", f"{LOGS}{log_id}/", f"{TELEMETRY}lantern/"):
-        assert stranger_api.get(url).status_code == 404
-        assert stranger_api.delete(url).status_code == 404
-    assert stranger_api.patch(f"{SCENE_STATES}5/", {"tone": "sad"}, format="json").status_code == 404
-    assert stranger_api.patch(f"{TELEMETRY}lantern/", {"attempts": 5}, format="json").status_code == 404
+        assert as_bob.get(url).status_code == 404
+        assert as_bob.delete(url).status_code == 404
+    assert as_bob.patch(f"{SCENE_STATES}5/", {"tone": "sad"}, format="json").status_code == 404
+    assert as_bob.patch(f"{TELEMETRY}lantern/", {"attempts": 5}, format="json").status_code == 404
     assert SceneState.objects.get().tone == "tense"
     assert Telemetry.objects.get().attempts == 1
     assert ContinuityLog.objects.count() == 1
@@ -570,37 +546,37 @@ def test_signing_in_is_required(url):
 
 
 @pytest.mark.parametrize("url", [SCENE_STATES, LOGS, TELEMETRY])
-def test_bad_bodies_are_refused_without_a_server_error(api, settings, url):
+def test_bad_bodies_are_refused_without_a_server_error(as_alice, settings, url):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
 
-    assert api.post(url, "{not json", content_type="application/json").status_code == 400
-    assert api.post(url, "[1, 2]", content_type="application/json").status_code == 400
-    assert api.post(url, "element=x", content_type="application/x-www-form-urlencoded").status_code == 415
-    assert api.post(url, {"prompt": "x" * 2000}, format="json").status_code == 413
+    assert as_alice.post(url, "{not json", content_type="application/json").status_code == 400
+    assert as_alice.post(url, "[1, 2]", content_type="application/json").status_code == 400
+    assert as_alice.post(url, "element=x", content_type="application/x-www-form-urlencoded").status_code == 415
+    assert as_alice.post(url, {"prompt": "x" * 2000}, format="json").status_code == 413
 
 
 # --- Query counts ------------------------------------------------------------------------------
 
 
-def test_query_counts_do_not_grow_with_the_rows(api, writer):
+def test_query_counts_do_not_grow_with_the_rows(as_alice, alice):
     now = timezone.now()
-    SceneState.objects.create(user_id=writer.pk, id=0, location="a", prompt="p", tone="t")
-    ContinuityLog.objects.create(user_id=writer.pk, scene_id=0, confidence=1, passed=True)
-    Telemetry.objects.create(user_id=writer.pk, element="e0", attempts=1, successes=1, rate=1)
+    SceneState.objects.create(user_id=alice.pk, id=0, location="a", prompt="p", tone="t")
+    ContinuityLog.objects.create(user_id=alice.pk, scene_id=0, confidence=1, passed=True)
+    Telemetry.objects.create(user_id=alice.pk, element="e0", attempts=1, successes=1, rate=1)
     urls = [SCENE_STATES, LOGS, TELEMETRY, DAILY_ANALYTICS, RECENT_VALIDATIONS, TELEMETRY_PERFORMANCE]
-    with_one_row = {url: query_count(api, url) for url in urls}
+    with_one_row = {url: query_count(as_alice, url) for url in urls}
 
     SceneState.objects.bulk_create(
-        SceneState(user_id=writer.pk, id=n, location="a", prompt="p", tone="t") for n in range(1, 200)
+        SceneState(user_id=alice.pk, id=n, location="a", prompt="p", tone="t") for n in range(1, 200)
     )
     ContinuityLog.objects.bulk_create(
-        ContinuityLog(user_id=writer.pk, scene_id=n, confidence=1, passed=True, timestamp=now - timedelta(days=n))
+        ContinuityLog(user_id=alice.pk, scene_id=n, confidence=1, passed=True, timestamp=now - timedelta(days=n))
         for n in range(1, 200)
     )
     Telemetry.objects.bulk_create(
-        Telemetry(user_id=writer.pk, element=f"e{n}", attempts=1, successes=1, rate=1) for n in range(1, 200)
+        Telemetry(user_id=alice.pk, element=f"e{n}", attempts=1, successes=1, rate=1) for n in range(1, 200)
     )
 
-    assert len(api.get(LOGS, {"limit": 1000}).json()) == 200
-    assert len(api.get(DAILY_ANALYTICS, {"limit": 1000}).json()) == 200
-    assert {url: query_count(api, f"{url}?limit=1000") for url in urls} == with_one_row
+    assert len(as_alice.get(LOGS, {"limit": 1000}).json()) == 200
+    assert len(as_alice.get(DAILY_ANALYTICS, {"limit": 1000}).json()) == 200
+    assert {url: query_count(as_alice, f"{url}?limit=1000") for url in urls} == with_one_row

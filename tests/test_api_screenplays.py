@@ -10,11 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from directorstudio.accounts.models import User
 from screenplays.models import Screenplay, ScreenplaySection
 from screenplays.services import ScreenplayVersionConflict, screenplay_update
 from tests.schema_spec import parse_schema, schema_path
-from tests.tokens import auth_header
 
 pytestmark = pytest.mark.django_db
 
@@ -24,32 +22,6 @@ COLUMNS = {
     relation: {column.name for column in columns}
     for relation, columns in parse_schema(schema_path().read_text()).items()
 }
-
-
-def signed_in(user: User) -> APIClient:
-    client = APIClient()
-    client.credentials(**auth_header(user))
-    return client
-
-
-@pytest.fixture
-def alice() -> User:
-    return User.objects.create_user("alice@example.com")
-
-
-@pytest.fixture
-def bob() -> User:
-    return User.objects.create_user("bob@example.com")
-
-
-@pytest.fixture
-def as_alice(alice) -> APIClient:
-    return signed_in(alice)
-
-
-@pytest.fixture
-def as_bob(bob) -> APIClient:
-    return signed_in(bob)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import uuid
 
 import jwt
 from django.conf import settings
+from rest_framework.test import APIClient
 
 
 def supabase_claims(user_id: uuid.UUID | str, email: str = "", **overrides) -> dict:
@@ -33,3 +34,10 @@ def make_supabase_token(user_id: uuid.UUID | str, email: str = "", **overrides) 
 def auth_header(user) -> dict[str, str]:
     """Return the request keyword that signs `user` in: `client.get(url, **auth_header(user))`."""
     return {"HTTP_AUTHORIZATION": f"Bearer {make_supabase_token(user.pk, user.email)}"}
+
+
+def signed_in(user) -> APIClient:
+    """Return an API client that sends `user`'s Bearer token with every request."""
+    client = APIClient()
+    client.credentials(**auth_header(user))
+    return client
