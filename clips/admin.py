@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from clips.models import ClipJob, ProjectOverview, SceneDraft, VideoUpload
-from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin
+from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, text_start
 
 
 @admin.register(SceneDraft)
@@ -9,7 +9,7 @@ class SceneDraftAdmin(DirectorStudioModelAdmin):
     list_display = (
         "project_id",
         "order_index",
-        "prompt_text",
+        text_start("prompt_text", 60),
         "duration",
         "scene_type",
         "shot_type",
@@ -38,7 +38,14 @@ class SceneDraftAdmin(DirectorStudioModelAdmin):
 
 @admin.register(ClipJob)
 class ClipJobAdmin(DirectorStudioModelAdmin):
-    list_display = ("id", "status", "prompt", "user_id", "user_key", "submitted_at", "completed_at")
+    list_display = (
+        text_start("prompt", 40),
+        "status",
+        text_start("user_id", 9),
+        text_start("user_key", 12),
+        "submitted_at",
+        "completed_at",
+    )
     search_fields = ("=id", "=user_id", "=user_key", "prompt")
     list_filter = ("status", "submitted_at", "completed_at")
     date_hierarchy = "submitted_at"

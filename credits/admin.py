@@ -1,13 +1,13 @@
 from django.contrib import admin
 
 from credits.models import CreditsLedger, UserStatistics
-from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin
+from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, text_start
 
 
 @admin.register(CreditsLedger)
 class CreditsLedgerAdmin(DirectorStudioModelAdmin):
     list_display = (
-        "user_key",
+        text_start("user_key", 16),
         "credits",
         "first_clip_granted",
         "first_clip_consumed",

@@ -70,13 +70,28 @@ class PrettyJSONFormField(forms.JSONField):
         return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
 
 
+def shorten(text: str, limit: int) -> str:
+    """Return `text` cut to at most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def json_summary(value: Any, limit: int = 80) -> str:
     """Return a one-line rendering of a JSON value for a changelist column."""
     if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
-        text = ", ".join(str(item) for item in value)
-    else:
-        text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+        return shorten(", ".join(str(item) for item in value), limit)
+    return shorten(json.dumps(value, ensure_ascii=False), limit)
+
+
+def text_start(field_name: str, limit: int):
+    """Return a changelist column showing the start of a long column (text or UUID), so rows stay one line high."""
+
+    @admin.display(description=field_name.replace("_", " "), ordering=field_name)
+    def column(obj: models.Model) -> str | None:
+        value = getattr(obj, field_name)
+        return None if value is None else shorten(str(value), limit)
+
+    column.__name__ = f"{field_name}_start"
+    return column
 
 
 def pretty_json(value: Any) -> str:
