@@ -1,8 +1,9 @@
 import uuid
 
 from django.contrib.postgres.functions import RandomUUID
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models.functions import Now, Upper
 from django.utils import timezone
 
 from directorstudio.fields import UTCTimestampField
@@ -27,6 +28,9 @@ class SceneDraft(models.Model):
         ordering = ["project_id", "order_index"]
         indexes = [
             models.Index(fields=["user_id", "project_id", "order_index"], name="scene_drafts_project_order_idx"),
+            models.Index(fields=["created_at"], name="scene_drafts_created_idx"),
+            # The admin's prompt search is UPPER(prompt_text) LIKE '%…%': a trigram index answers it.
+            GinIndex(OpClass(Upper("prompt_text"), name="gin_trgm_ops"), name="scene_drafts_prompt_trgm_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(duration__gt=0), name="scene_drafts_duration_positive"),
@@ -68,6 +72,9 @@ class ClipJob(models.Model):
         indexes = [
             models.Index(fields=["user_id", "-submitted_at"], name="clip_jobs_user_submitted_idx"),
             models.Index(fields=["user_key"], name="clip_jobs_user_key_idx"),
+            models.Index(fields=["submitted_at"], name="clip_jobs_submitted_idx"),
+            models.Index(fields=["status"], name="clip_jobs_status_idx"),
+            GinIndex(OpClass(Upper("prompt"), name="gin_trgm_ops"), name="clip_jobs_prompt_trgm_idx"),
             # The task worker's queue: only unfinished jobs, so it stays small.
             models.Index(
                 fields=["submitted_at"],

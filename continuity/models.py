@@ -52,6 +52,7 @@ class ContinuityLog(models.Model):
         indexes = [
             models.Index(fields=["user_id", "-timestamp"], name="continuity_logs_user_time_idx"),
             models.Index(fields=["user_id", "scene_id"], name="continuity_logs_user_scene_idx"),
+            models.Index(fields=["timestamp"], name="continuity_logs_timestamp_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,8 +1,9 @@
 import uuid
 
 from django.contrib.postgres.functions import RandomUUID
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Now
+from django.db.models.functions import Now, Upper
 from django.utils import timezone
 
 
@@ -20,7 +21,10 @@ class Screenplay(models.Model):
     class Meta:
         db_table = "screenplays"
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["user_id", "-updated_at"], name="screenplays_user_updated_idx")]
+        indexes = [
+            models.Index(fields=["user_id", "-updated_at"], name="screenplays_user_updated_idx"),
+            GinIndex(OpClass(Upper("title"), name="gin_trgm_ops"), name="screenplays_title_trgm_idx"),
+        ]
         constraints = [models.CheckConstraint(condition=models.Q(version__gte=1), name="screenplays_version_positive")]
 
     def __str__(self) -> str:
