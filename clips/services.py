@@ -16,9 +16,6 @@ class InsufficientCredits(APIException):
     default_detail = "This user key has no credit left for a clip."
     default_code = "insufficient_credits"
 
-    def __init__(self) -> None:
-        super().__init__({"detail": self.default_detail, "code": self.default_code})
-
 
 def scene_drafts_reorder(*, user_id: uuid.UUID, project_id: str, ids: list[uuid.UUID]) -> list[SceneDraft]:
     """Give a project's scene drafts `order_index` 0..n-1 in the order of `ids`, which must name each exactly once."""

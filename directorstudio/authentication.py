@@ -12,10 +12,10 @@ WWW_AUTHENTICATE = 'Bearer realm="api"'
 
 
 class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
-    """A 401 whose body carries the reason as `code` next to `detail`."""
+    """A 401 whose `code` says why the token was refused."""
 
     def __init__(self, error: TokenError) -> None:
-        super().__init__({"detail": error.message, "code": error.code}, code=error.code)
+        super().__init__(error.message, code=error.code)
 
 
 class SigningKeysUnavailableError(exceptions.APIException):

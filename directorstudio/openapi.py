@@ -15,7 +15,10 @@ ERROR_DESCRIPTIONS = {
 
 _detail = inline_serializer(
     "ErrorDetail",
-    fields={"detail": serializers.CharField(), "code": serializers.CharField(required=False)},
+    fields={
+        "detail": serializers.CharField(help_text="What went wrong, for people."),
+        "code": serializers.CharField(help_text="What went wrong, for programs: e.g. not_found, token_expired."),
+    },
 )
 
 

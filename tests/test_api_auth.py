@@ -302,7 +302,10 @@ def test_unreachable_jwks_answers_503(api_client, writer, settings):
     response = api_client.get(USER_URL, **bearer(token))
 
     assert response.status_code == 503
-    assert response.json() == {"detail": "The signing keys for access tokens cannot be fetched right now."}
+    assert response.json() == {
+        "detail": "The signing keys for access tokens cannot be fetched right now.",
+        "code": "signing_keys_unavailable",
+    }
 
 
 # --- POST /auth/token ----------------------------------------------------------------------------

@@ -415,3 +415,18 @@ def test_without_a_token_the_answer_is_401(url):
 
     assert response.status_code == 401
     assert "detail" in response.json()
+
+
+def test_errors_other_than_validation_carry_detail_and_code(as_alice, as_bob, api_client):
+    screenplay = as_alice.post(SCREENPLAYS, {"title": "Mine", "content": ""}, format="json").json()
+
+    not_found = as_bob.get(f"{SCREENPLAYS}{screenplay['id']}/")
+    unauthenticated = api_client.get(SCREENPLAYS)
+    malformed = as_alice.generic("POST", SCREENPLAYS, "{not json", content_type="application/json")
+
+    assert not_found.status_code == 404
+    assert not_found.json() == {"detail": "Not found.", "code": "not_found"}
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.json()["code"] == "not_authenticated"
+    assert malformed.status_code == 400
+    assert malformed.json()["code"] == "parse_error"
