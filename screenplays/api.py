@@ -15,7 +15,12 @@ _update_responses = {
     **error_responses(*WRITE_ERRORS, 404),
     409: OpenApiResponse(
         response=inline_serializer(
-            "ScreenplayVersionConflict", fields={"detail": serializers.CharField(), "current": ScreenplaySerializer()}
+            "ScreenplayVersionConflict",
+            fields={
+                "detail": serializers.CharField(),
+                "code": serializers.CharField(),
+                "current": ScreenplaySerializer(),
+            },
         ),
         description="The screenplay changed since `version`; the body has the `current` row.",
     ),
@@ -59,7 +64,11 @@ class ScreenplayViewSet(OwnedRowViewSet):
             return super().update(request, *args, **kwargs)
         except ScreenplayVersionConflict as conflict:
             return Response(
-                {"detail": conflict.detail, "current": ScreenplaySerializer(conflict.current).data},
+                {
+                    "detail": conflict.detail,
+                    "code": conflict.default_code,
+                    "current": ScreenplaySerializer(conflict.current).data,
+                },
                 status=status.HTTP_409_CONFLICT,
             )
 

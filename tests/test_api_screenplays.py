@@ -162,6 +162,7 @@ def test_a_stale_version_is_a_conflict_with_the_current_row(as_alice, screenplay
     assert response.status_code == 409
     body = response.json()
     assert body["detail"]
+    assert body["code"] == "version_conflict"
     assert body["current"] == as_alice.get(f"{SCREENPLAYS}{screenplay.id}/").json()
     assert body["current"]["version"] == 2
     assert body["current"]["content"] == "Saved on the phone."
