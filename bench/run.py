@@ -225,6 +225,11 @@ def admin_results() -> list[Result]:
                 ("status = failed", "status__exact=failed"),
                 ("search: prompt text", "q=lighthouse"),
                 ("search: word in no row", "q=zeppelin"),
+                ("date hierarchy: this year", urlencode({"submitted_at__year": today.year})),
+                (
+                    "date hierarchy: this month",
+                    urlencode({"submitted_at__year": today.year, "submitted_at__month": today.month}),
+                ),
             ],
         ),
         "scene_drafts": (

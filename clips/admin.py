@@ -17,7 +17,8 @@ class SceneDraftAdmin(DirectorStudioModelAdmin):
         "updated_at",
     )
     list_display_links = ("project_id", "order_index")
-    search_fields = ("=id", "=user_id", "project_id", "prompt_text")
+    search_fields = ("=id", "=user_id", "=project_id", "prompt_text")
+    uuid_text_search_fields = ("project_id",)
     list_filter = ("created_at", "updated_at")
     date_hierarchy = "created_at"
     ordering = ("user_id", "project_id", "order_index")
@@ -67,7 +68,8 @@ class ClipJobAdmin(DirectorStudioModelAdmin):
 @admin.register(VideoUpload)
 class VideoUploadAdmin(DirectorStudioModelAdmin):
     list_display = ("filename", "project_id", "order_index", "user_id", "uploaded_at")
-    search_fields = ("=id", "=user_id", "project_id", "filename")
+    search_fields = ("=id", "=user_id", "=project_id", "filename")
+    uuid_text_search_fields = ("project_id",)
     list_filter = ("uploaded_at",)
     date_hierarchy = "uploaded_at"
     ordering = ("user_id", "project_id", "order_index")
@@ -78,6 +80,7 @@ class VideoUploadAdmin(DirectorStudioModelAdmin):
 @admin.register(ProjectOverview)
 class ProjectOverviewAdmin(DatabaseViewAdmin):
     list_display = ("project_id", "user_id", "scene_count", "total_duration", "project_created_at", "last_updated")
-    search_fields = ("=user_id", "project_id")
+    search_fields = ("=user_id", "=project_id")
+    uuid_text_search_fields = ("project_id",)
     list_filter = ("last_updated", "project_created_at")
     date_hierarchy = "last_updated"

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -596,3 +596,100 @@ def test_changelist_with_date_drilldown(admin_client):
     )
 
     assert list(response.context["cl"].result_list) == [job]
+
+
+def like_queries(queries: CaptureQueriesContext) -> list[str]:
+    return [query["sql"] for query in queries if " LIKE " in query["sql"].upper()]
+
+
+@pytest.mark.parametrize(
+    ("model", "make_row", "key"),
+    [
+        (ClipJob, make_clip_job, lambda job: job.user_id),
+        (SceneDraft, make_scene_draft, lambda draft: draft.id),
+        (ScreenplaySection, make_section, lambda section: section.screenplay_id),
+    ],
+    ids=["ClipJob by user_id", "SceneDraft by id", "ScreenplaySection by screenplay"],
+)
+def test_uuid_search_matches_id_columns_only(admin_client, model, make_row, key):
+    row, other = make_row(1), make_row(2)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(admin_url(model, "changelist"), {"q": str(key(row))})
+
+    assert list(response.context["cl"].result_list) == [row]
+    assert other not in response.context["cl"].result_list
+    assert like_queries(queries) == []
+    assert not [query["sql"] for query in queries if '"user_key" =' in query["sql"]]
+
+
+def test_word_search_matches_text_by_substring_and_project_ids_exactly(admin_client):
+    draft = make_scene_draft(1)
+
+    with CaptureQueriesContext(connection) as queries:
+        by_word = admin_client.get(admin_url(SceneDraft, "changelist"), {"q": "lighthouse"})
+    assert like_queries(queries) != []
+    by_project = admin_client.get(admin_url(SceneDraft, "changelist"), {"q": draft.project_id})
+    uuid_project = SceneDraft.objects.create(
+        user_id=OWNER, project_id=str(uuid.uuid4()), order_index=0, prompt_text="A pier", duration=4
+    )
+    by_uuid_project = admin_client.get(admin_url(SceneDraft, "changelist"), {"q": uuid_project.project_id})
+
+    assert list(by_word.context["cl"].result_list) == [draft]
+    assert list(by_project.context["cl"].result_list) == [draft]
+    assert list(by_uuid_project.context["cl"].result_list) == [uuid_project]
+
+
+def make_clip_job_at(n: int, submitted_at) -> ClipJob:
+    job = make_clip_job(n)
+    ClipJob.objects.filter(pk=job.pk).update(submitted_at=submitted_at)
+    return job
+
+
+def date_hierarchy_titles(response) -> list[str]:
+    return [choice["title"] for choice in response.context["choices"]]
+
+
+def test_date_hierarchy_drills_down_from_years_to_rows_without_reading_every_row(admin_client):
+    utc = timezone.get_current_timezone()
+    new_year = make_clip_job_at(1, datetime(2025, 1, 2, 12, tzinfo=utc))
+    make_clip_job_at(2, datetime(2024, 12, 31, 12, tzinfo=utc))
+    make_clip_job_at(3, datetime(2025, 2, 10, 12, tzinfo=utc))
+    url = admin_url(ClipJob, "changelist")
+    year, month, day = "submitted_at__year", "submitted_at__month", "submitted_at__day"
+
+    with CaptureQueriesContext(connection) as queries:
+        years = admin_client.get(url)
+        months = admin_client.get(url, {year: 2025})
+        days = admin_client.get(url, {year: 2025, month: 1})
+        rows = admin_client.get(url, {year: 2025, month: 1, day: 2})
+
+    assert date_hierarchy_titles(years) == ["2024", "2025"]
+    assert "?submitted_at__year=2025" in years.text
+    assert date_hierarchy_titles(months) == ["January 2025", "February 2025"]
+    assert len(months.context["cl"].result_list) == 2
+    assert date_hierarchy_titles(days) == [f"January {n}" for n in range(1, 32)]
+    assert "?submitted_at__day=2&amp;submitted_at__month=1&amp;submitted_at__year=2025" in days.text
+    assert list(rows.context["cl"].result_list) == [new_year]
+    assert date_hierarchy_titles(rows) == ["January 2"]
+    assert not [query["sql"] for query in queries if "DATE_TRUNC" in query["sql"] or "DISTINCT" in query["sql"]]
+
+
+def test_date_hierarchy_starts_at_the_months_of_a_one_year_table(admin_client):
+    utc = timezone.get_current_timezone()
+    make_clip_job_at(1, datetime(2025, 3, 30, 23, tzinfo=utc))
+    make_clip_job_at(2, datetime(2025, 5, 1, 1, tzinfo=utc))
+
+    response = admin_client.get(admin_url(ClipJob, "changelist"))
+
+    assert date_hierarchy_titles(response) == ["March 2025", "April 2025", "May 2025"]
+
+
+def test_date_hierarchy_of_an_unindexed_column_lists_the_periods_holding_rows(admin_client):
+    first, last = make_screenplay(1), make_screenplay(2)
+    Screenplay.objects.filter(pk=first.pk).update(updated_at=timezone.now().replace(year=2023))
+    Screenplay.objects.filter(pk=last.pk).update(updated_at=timezone.now().replace(year=2025))
+
+    response = admin_client.get(admin_url(Screenplay, "changelist"))
+
+    assert date_hierarchy_titles(response) == ["2023", "2025"]
