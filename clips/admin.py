@@ -50,7 +50,7 @@ class ClipJobAdmin(DirectorStudioModelAdmin):
     search_fields = ("=id", "=user_id", "=user_key", "prompt")
     list_filter = ("status", "submitted_at", "completed_at")
     date_hierarchy = "submitted_at"
-    ordering = ("user_id", "-submitted_at")
+    ordering = ("-submitted_at",)  # newest first, from clip_jobs_submitted_idx
     readonly_fields = ("id",)
     fields = (
         "id",

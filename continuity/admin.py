@@ -49,7 +49,7 @@ class ContinuityLogAdmin(DirectorStudioModelAdmin):
     search_fields = ("=id", "=user_id", "=scene_id")
     list_filter = ("passed", "timestamp")
     date_hierarchy = "timestamp"
-    ordering = ("user_id", "-timestamp")
+    ordering = ("-timestamp",)  # newest first, from continuity_logs_timestamp_idx
     readonly_fields = ("id", "created_at")
     fields = ("id", "user_id", "scene_id", "confidence", "passed", "issues", "timestamp", "created_at")
 

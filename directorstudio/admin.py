@@ -198,6 +198,10 @@ def date_hierarchy(changelist: ChangeList) -> dict | None:
     return admin_list.date_hierarchy(changelist)
 
 
+# Text columns that hold paragraphs; every other text column (title, heading, user_key, ...) is one line.
+PARAGRAPH_TEXT_COLUMNS = frozenset({"content", "prompt", "prompt_text", "error_message"})
+
+
 class DirectorStudioModelAdmin(admin.ModelAdmin):
     """The base of every DirectorStudio admin: fast on big tables, index-friendly search, readable JSON."""
 
@@ -207,6 +211,16 @@ class DirectorStudioModelAdmin(admin.ModelAdmin):
     formfield_overrides = {models.JSONField: {"form_class": PrettyJSONFormField}}
     # Text "=" search fields whose values are UUID strings, searched by UUID words like the uuid columns.
     uuid_text_search_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any):
+        """Edit one-line text columns in a text input rather than a tall textarea."""
+        if (
+            isinstance(db_field, models.TextField)
+            and not db_field.choices
+            and db_field.name not in PARAGRAPH_TEXT_COLUMNS
+        ):
+            kwargs.setdefault("widget", forms.TextInput(attrs={"class": "vTextField", "style": "width: 40em"}))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet, search_term: str

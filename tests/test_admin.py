@@ -1,5 +1,6 @@
 """The admin, page by page: CRUD over every table, listing of every view, access and query budgets."""
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -693,3 +694,12 @@ def test_date_hierarchy_of_an_unindexed_column_lists_the_periods_holding_rows(ad
     response = admin_client.get(admin_url(Screenplay, "changelist"))
 
     assert date_hierarchy_titles(response) == ["2023", "2025"]
+
+
+def test_one_line_text_columns_get_a_text_input_and_paragraphs_a_textarea(admin_client):
+    page = admin_client.get(reverse("admin:screenplays_screenplay_add"))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert re.search(r'<input type="text" name="title"[^>]*class="vTextField"', html)
+    assert re.search(r'<textarea name="content"', html)
