@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from clips.models import ClipJob, ProjectOverview, SceneDraft, VideoUpload
-from directorstudio.serializers import INTEGER_MAX, OwnedRowSerializer
+from directorstudio.serializers import INTEGER_MAX, OwnedRowSerializer, RowSerializer
 
 PROJECT_ID_MAX = 200
 PROMPT_MAX = 4000
@@ -92,7 +92,7 @@ class VideoUploadSerializer(OwnedRowSerializer):
         read_only_fields = ["uploaded_at", "user_id"]
 
 
-class ProjectOverviewSerializer(serializers.ModelSerializer):
+class ProjectOverviewSerializer(RowSerializer):
     """A project_overview row: one project's scene count, total duration and dates."""
 
     class Meta:

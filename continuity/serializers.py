@@ -10,7 +10,7 @@ from continuity.models import (
     Telemetry,
     TelemetryPerformance,
 )
-from directorstudio.serializers import INTEGER_MAX, OwnedRowSerializer
+from directorstudio.serializers import INTEGER_MAX, OwnedRowSerializer, RowSerializer
 
 
 class TextItemField(serializers.CharField):
@@ -31,7 +31,7 @@ def text_list_field(*, help_text: str) -> serializers.ListField:
     )
 
 
-class SceneStateSerializer(serializers.ModelSerializer):
+class SceneStateSerializer(RowSerializer):
     """A scene state; `id` is the app's own scene number, chosen on create and fixed afterwards."""
 
     id = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, help_text="The app's scene number.")
@@ -79,7 +79,7 @@ class ContinuityLogSerializer(OwnedRowSerializer):
         extra_kwargs = {"timestamp": {"required": False}}
 
 
-class TelemetrySerializer(serializers.ModelSerializer):
+class TelemetrySerializer(RowSerializer):
     """How often a prompt element showed up; `rate` is computed by the server from the two counts."""
 
     element = serializers.CharField(max_length=500, help_text="A prop or character word.")
@@ -108,7 +108,7 @@ class TelemetrySerializer(serializers.ModelSerializer):
         return attrs
 
 
-class DailyAnalyticsSerializer(serializers.ModelSerializer):
+class DailyAnalyticsSerializer(RowSerializer):
     class Meta:
         model = DailyAnalytics
         fields = [
@@ -124,13 +124,13 @@ class DailyAnalyticsSerializer(serializers.ModelSerializer):
         ]
 
 
-class RecentValidationSerializer(serializers.ModelSerializer):
+class RecentValidationSerializer(RowSerializer):
     class Meta:
         model = RecentValidation
         fields = ["user_id", "scene_id", "confidence", "passed", "issue_count", "timestamp"]
 
 
-class TelemetryPerformanceSerializer(serializers.ModelSerializer):
+class TelemetryPerformanceSerializer(RowSerializer):
     class Meta:
         model = TelemetryPerformance
         fields = ["user_id", "element", "attempts", "successes", "rate", "performance_category", "last_updated"]

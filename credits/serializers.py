@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from credits.models import CreditsLedger, UserStatistics
-from directorstudio.serializers import OwnedRowSerializer
+from directorstudio.serializers import OwnedRowSerializer, RowSerializer
 
 USER_KEY_MAX = 200
 
@@ -37,7 +37,7 @@ class CreditsLedgerSerializer(OwnedRowSerializer):
         ]
 
 
-class UserStatisticsSerializer(serializers.ModelSerializer):
+class UserStatisticsSerializer(RowSerializer):
     class Meta:
         model = UserStatistics
         fields = [

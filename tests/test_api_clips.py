@@ -1,7 +1,7 @@
 """The scene_drafts, clip_jobs, video_uploads and project_overview resources of the REST API."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -13,6 +13,7 @@ from clips.models import ClipJob, SceneDraft, VideoUpload
 from clips.services import scene_drafts_reorder
 from credits.models import CreditsLedger
 from directorstudio.accounts.models import User
+from tests.rows import assert_timestamp
 from tests.schema_spec import parse_schema, schema_path
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +40,6 @@ def make_scenes(user: User, project_id: str = "project-1", count: int = 3) -> li
 def ids(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()]
-
-
-def assert_timestamp(value: str) -> None:
-    assert datetime.fromisoformat(value).utcoffset() is not None, value
 
 
 def count_queries(client: APIClient, url: str) -> int:

@@ -2,7 +2,7 @@
 
 import threading
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from screenplays.models import Screenplay, ScreenplaySection
 from screenplays.services import ScreenplayVersionConflict, screenplay_update
+from tests.rows import assert_timestamp
 from tests.schema_spec import parse_schema, schema_path
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +35,6 @@ def section(screenplay) -> ScreenplaySection:
     return ScreenplaySection.objects.create(
         screenplay=screenplay, heading="INT. DINER - NIGHT", content="Rain.", order_index=0
     )
-
-
-def assert_timestamp(value: str) -> None:
-    assert datetime.fromisoformat(value).utcoffset() is not None, value
 
 
 # --- screenplays ------------------------------------------------------------------------------
