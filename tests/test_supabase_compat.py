@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
+from directorstudio.supabase import server_tables_close_to_data_api
 from tests.schema_spec import parse_schema, schema_path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -111,23 +112,6 @@ INSERT INTO continuity_telemetry VALUES
     ('lamp', 4, 3, 0.75, '2025-02-05 09:03Z', '{ALICE}', '2025-02-05 09:03Z', '2025-02-05 09:03Z');
 """
 
-# docs/supabase.md, step 5: Supabase's Data API must not reach Django's own tables.
-CLOSE_DJANGO_TABLES = r"""
-DO $$
-DECLARE
-    django_table text;
-BEGIN
-    FOR django_table IN
-        SELECT tablename FROM pg_tables
-        WHERE schemaname = 'public'
-          AND (tablename LIKE 'django\_%' OR tablename LIKE 'auth\_%' OR tablename LIKE 'accounts\_%')
-    LOOP
-        EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', django_table);
-    END LOOP;
-END
-$$;
-"""
-
 
 def create_table(table: str) -> sql.Composed:
     columns = parse_schema(schema_path().read_text())[table]
@@ -226,20 +210,28 @@ def test_migrate_fake_initial_adopts_a_supabase_database(supabase_database):
     assert supabase_database.execute("SELECT total_scenes FROM continuity_daily_analytics").fetchall() == [(1,)]
 
 
-def test_django_tables_can_be_closed_to_the_data_api_and_migrate_still_runs(supabase_database):
+def test_migrate_closes_the_servers_own_tables_to_the_data_api(supabase_database):
     assert migrate_fake_initial(supabase_database).returncode == 0
 
-    supabase_database.execute(CLOSE_DJANGO_TABLES)
-
-    closed = dict(
+    security = dict(
         supabase_database.execute(
-            "SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('accounts_user', 'django_session')"
+            "SELECT relname, relrowsecurity FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
         ).fetchall()
     )
-    assert closed == {"accounts_user": True, "django_session": True}
+    server_tables = {name for name in security if name.startswith(("django_", "auth_", "accounts_"))}
+    assert {"accounts_user", "accounts_refreshtoken", "django_session", "auth_group"} <= server_tables
+    assert {name: security[name] for name in server_tables} == dict.fromkeys(server_tables, True)
     again = migrate_fake_initial(supabase_database)
     assert again.returncode == 0, again.stderr
     assert "No migrations to apply." in again.stdout
+
+
+@pytest.mark.django_db
+def test_a_database_without_supabase_auth_keeps_row_level_security_off():
+    assert server_tables_close_to_data_api() == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relrowsecurity FROM pg_class WHERE oid = 'accounts_user'::regclass")
+        assert cursor.fetchone() == (False,)
 
 
 def test_user_statistics_takes_supabase_users_and_their_emails(supabase_database):
