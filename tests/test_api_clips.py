@@ -13,8 +13,7 @@ from clips.models import ClipJob, SceneDraft, VideoUpload
 from clips.services import scene_drafts_reorder
 from credits.models import CreditsLedger
 from directorstudio.accounts.models import User
-from tests.rows import assert_timestamp
-from tests.schema_spec import parse_schema, schema_path
+from tests.rows import COLUMNS, assert_timestamp
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +22,6 @@ REORDER = "/api/v1/scene_drafts/reorder/"
 CLIP_JOBS = "/api/v1/clip_jobs/"
 UPLOADS = "/api/v1/video_uploads/"
 OVERVIEW = "/api/v1/project_overview/"
-COLUMNS = {
-    relation: {column.name for column in columns}
-    for relation, columns in parse_schema(schema_path().read_text()).items()
-}
 USER_KEY = "a" * 64
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from continuity.models import ContinuityLog, SceneState, Telemetry
+from tests.rows import COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -18,42 +19,6 @@ TELEMETRY = "/api/v1/continuity_telemetry/"
 DAILY_ANALYTICS = "/api/v1/continuity_daily_analytics/"
 RECENT_VALIDATIONS = "/api/v1/continuity_recent_validations/"
 TELEMETRY_PERFORMANCE = "/api/v1/continuity_telemetry_performance/"
-
-SCENE_STATE_COLUMNS = {
-    "id",
-    "location",
-    "characters",
-    "props",
-    "prompt",
-    "tone",
-    "timestamp",
-    "user_id",
-    "created_at",
-    "updated_at",
-}
-LOG_COLUMNS = {"id", "scene_id", "confidence", "issues", "passed", "timestamp", "user_id", "created_at"}
-TELEMETRY_COLUMNS = {"element", "attempts", "successes", "rate", "timestamp", "user_id", "created_at", "updated_at"}
-DAILY_ANALYTICS_COLUMNS = {
-    "user_id",
-    "validation_date",
-    "total_scenes",
-    "avg_confidence",
-    "scenes_passed",
-    "scenes_failed",
-    "min_confidence",
-    "max_confidence",
-    "confidence_stddev",
-}
-RECENT_VALIDATION_COLUMNS = {"user_id", "scene_id", "confidence", "passed", "issue_count", "timestamp"}
-TELEMETRY_PERFORMANCE_COLUMNS = {
-    "user_id",
-    "element",
-    "attempts",
-    "successes",
-    "rate",
-    "performance_category",
-    "last_updated",
-}
 
 
 def scene_state_body(**overrides) -> dict:
@@ -97,7 +62,7 @@ def test_scene_state_create_returns_every_column(as_alice, alice):
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == SCENE_STATE_COLUMNS
+    assert set(body) == COLUMNS["continuity_scene_states"]
     assert body["id"] == 1
     assert body["user_id"] == str(alice.pk)
     assert body["characters"] == ["Mara", "Old Tom"]
@@ -241,7 +206,7 @@ def test_log_create_defaults_timestamp_to_now(as_alice, alice):
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == LOG_COLUMNS
+    assert set(body) == COLUMNS["continuity_logs"]
     assert body["user_id"] == str(alice.pk)
     assert body["issues"] == ["lantern disappeared (was in scene 1)"]
     assert parse_time(body["timestamp"]) >= before
@@ -343,7 +308,7 @@ def test_telemetry_create_computes_the_rate(as_alice, alice):
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == TELEMETRY_COLUMNS
+    assert set(body) == COLUMNS["continuity_telemetry"]
     assert body["rate"] == 0.75
     assert body["user_id"] == str(alice.pk)
     assert Telemetry.objects.get(user_id=alice.pk, element="lantern").rate == 0.75
@@ -442,7 +407,7 @@ def test_daily_analytics_summarise_the_users_logs_per_day(as_alice, as_bob):
 
     rows = as_alice.get(DAILY_ANALYTICS).json()
 
-    assert [set(row) for row in rows] == [DAILY_ANALYTICS_COLUMNS] * 2
+    assert [set(row) for row in rows] == [COLUMNS["continuity_daily_analytics"]] * 2
     assert [parse_time(row["validation_date"]) for row in rows] == [
         datetime(2025, 3, 2, tzinfo=UTC),
         datetime(2025, 3, 1, tzinfo=UTC),
@@ -465,7 +430,7 @@ def test_recent_validations_list_the_last_week_with_issue_counts(as_alice):
 
     rows = as_alice.get(RECENT_VALIDATIONS).json()
 
-    assert [set(row) for row in rows] == [RECENT_VALIDATION_COLUMNS] * 2
+    assert [set(row) for row in rows] == [COLUMNS["continuity_recent_validations"]] * 2
     assert sorted((row["scene_id"], row["issue_count"]) for row in rows) == [(2, 2), (3, 0)]
     assert [row["scene_id"] for row in as_alice.get(RECENT_VALIDATIONS, {"scene_id": 2}).json()] == [2]
     assert [row["scene_id"] for row in as_alice.get(RECENT_VALIDATIONS, {"passed": "true"}).json()] == [3]
@@ -477,7 +442,7 @@ def test_telemetry_performance_categorises_each_element(as_alice):
 
     rows = as_alice.get(TELEMETRY_PERFORMANCE).json()
 
-    assert [set(row) for row in rows] == [TELEMETRY_PERFORMANCE_COLUMNS] * 3
+    assert [set(row) for row in rows] == [COLUMNS["continuity_telemetry_performance"]] * 3
     assert [(row["element"], row["performance_category"]) for row in rows] == [
         ("cup", "excellent"),
         ("hat", "good"),

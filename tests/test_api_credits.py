@@ -7,31 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from credits.models import CreditsLedger
+from tests.rows import COLUMNS
 
 pytestmark = pytest.mark.django_db
 
 LEDGER = "/api/v1/credits_ledger/"
 USER_STATISTICS = "/api/v1/user_statistics/"
-
-LEDGER_COLUMNS = {
-    "id",
-    "user_key",
-    "credits",
-    "first_clip_granted",
-    "first_clip_consumed",
-    "granted_at",
-    "updated_at",
-    "user_id",
-}
-USER_STATISTICS_COLUMNS = {
-    "user_id",
-    "email",
-    "credits",
-    "total_scenes",
-    "total_screenplays",
-    "completed_videos",
-    "last_activity",
-}
 
 
 def apple_key(name: str) -> str:
@@ -43,7 +24,7 @@ def test_registering_a_key_opens_an_empty_ledger_row(as_alice, alice):
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == LEDGER_COLUMNS
+    assert set(body) == COLUMNS["credits_ledger"]
     assert body["user_key"] == apple_key("mara")
     assert body["user_id"] == str(alice.pk)
     assert (body["credits"], body["first_clip_granted"], body["first_clip_consumed"], body["granted_at"]) == (
@@ -163,7 +144,7 @@ def test_user_statistics_is_the_users_single_row(as_alice, as_bob, alice):
     rows = as_alice.get(USER_STATISTICS).json()
 
     assert len(rows) == 1
-    assert set(rows[0]) == USER_STATISTICS_COLUMNS
+    assert set(rows[0]) == COLUMNS["user_statistics"]
     assert (rows[0]["user_id"], rows[0]["email"], rows[0]["credits"]) == (str(alice.pk), alice.email, 95)
     assert (rows[0]["total_scenes"], rows[0]["total_screenplays"], rows[0]["completed_videos"]) == (0, 0, 0)
     assert [row["credits"] for row in as_bob.get(USER_STATISTICS).json()] == [0]

@@ -12,17 +12,12 @@ from rest_framework.test import APIClient
 
 from screenplays.models import Screenplay, ScreenplaySection
 from screenplays.services import ScreenplayVersionConflict, screenplay_update
-from tests.rows import assert_timestamp
-from tests.schema_spec import parse_schema, schema_path
+from tests.rows import COLUMNS, assert_timestamp
 
 pytestmark = pytest.mark.django_db
 
 SCREENPLAYS = "/api/v1/screenplays/"
 SECTIONS = "/api/v1/screenplay_sections/"
-COLUMNS = {
-    relation: {column.name for column in columns}
-    for relation, columns in parse_schema(schema_path().read_text()).items()
-}
 
 
 @pytest.fixture
