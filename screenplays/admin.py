@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -6,6 +7,7 @@ from django.utils.html import format_html
 
 from directorstudio.admin import DirectorStudioModelAdmin
 from screenplays.models import Screenplay, ScreenplaySection
+from screenplays.services import screenplay_update
 
 # A screenplay's page edits at most this many sections inline; the sections admin has them all.
 INLINE_SECTION_LIMIT = 50
@@ -28,6 +30,33 @@ class ScreenplaySectionInline(admin.TabularInline):
     show_change_link = True
 
 
+class ScreenplayAdminForm(forms.ModelForm):
+    """The screenplay form, which remembers the version it was opened at so a newer save is not overwritten."""
+
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Screenplay
+        fields = ("user_id", "title", "content")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["based_on_version"].initial = self.instance.version
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        if not self.instance._state.adding:
+            current = Screenplay.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if current != cleaned_data.get("based_on_version"):
+                raise forms.ValidationError(
+                    "This screenplay was saved elsewhere since you opened it (it is now at version %(current)s). "
+                    "Reload the page to see that version; your changes here were not saved.",
+                    code="version_conflict",
+                    params={"current": current},
+                )
+        return cleaned_data
+
+
 @admin.register(Screenplay)
 class ScreenplayAdmin(DirectorStudioModelAdmin):
     list_display = ("title", "version", "user_id", "created_at", "updated_at")
@@ -36,7 +65,18 @@ class ScreenplayAdmin(DirectorStudioModelAdmin):
     date_hierarchy = "updated_at"
     ordering = ("user_id", "-updated_at")
     readonly_fields = ("id", "version", "created_at", "updated_at", "all_sections")
-    fields = ("id", "user_id", "title", "content", "version", "created_at", "updated_at", "all_sections")
+    form = ScreenplayAdminForm
+    fields = (
+        "id",
+        "user_id",
+        "title",
+        "content",
+        "version",
+        "based_on_version",
+        "created_at",
+        "updated_at",
+        "all_sections",
+    )
     inlines = (ScreenplaySectionInline,)
 
     @admin.display(description="sections")
@@ -51,11 +91,17 @@ class ScreenplayAdmin(DirectorStudioModelAdmin):
             obj.pk,
         )
 
-    def save_model(self, request: HttpRequest, obj: Screenplay, form, change: bool) -> None:
-        """Save the screenplay; a changed one moves to the next version, so app edits based on the old one conflict."""
-        if change and form.has_changed():
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+    def save_model(self, request: HttpRequest, obj: Screenplay, form: ScreenplayAdminForm, change: bool) -> None:
+        """Save a change like the app does, as the next version; an app edit based on the old one then conflicts."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        values = {name: form.cleaned_data[name] for name in form.changed_data if name != "based_on_version"}
+        if values:
+            saved = screenplay_update(
+                screenplay=obj, based_on_version=form.cleaned_data["based_on_version"], values=values
+            )
+            obj.version, obj.updated_at = saved.version, saved.updated_at
 
 
 @admin.register(ScreenplaySection)

@@ -113,7 +113,12 @@ TABLES = [
         Screenplay,
         make_screenplay,
         lambda row: row.title,
-        lambda: {"user_id": str(OWNER), "title": "The Lighthouse", "content": "EXT. CLIFF - NIGHT"},
+        lambda: {
+            "user_id": str(OWNER),
+            "title": "The Lighthouse",
+            "content": "EXT. CLIFF - NIGHT",
+            "based_on_version": "1",
+        },
         {"title": "The Lighthouse"},
         {"title": "The Lighthouse, revised"},
         inline_data=NO_SECTIONS,
@@ -350,9 +355,9 @@ def test_composite_key_change_page_keeps_the_key_and_links_by_it(admin_client):
 
 def test_screenplay_change_moves_to_the_next_version(admin_client):
     screenplay = make_screenplay(1)
-    data = {"user_id": str(OWNER), "title": "Renamed", "content": screenplay.content, **NO_SECTIONS}
+    data = {"user_id": str(OWNER), "title": "Renamed", "content": screenplay.content, "based_on_version": 1}
 
-    admin_client.post(admin_url(Screenplay, "change", screenplay), data)
+    admin_client.post(admin_url(Screenplay, "change", screenplay), {**data, **NO_SECTIONS})
 
     screenplay.refresh_from_db()
     assert (screenplay.title, screenplay.version) == ("Renamed", 2)
@@ -703,3 +708,18 @@ def test_one_line_text_columns_get_a_text_input_and_paragraphs_a_textarea(admin_
     html = page.content.decode()
     assert re.search(r'<input type="text" name="title"[^>]*class="vTextField"', html)
     assert re.search(r'<textarea name="content"', html)
+
+
+def test_screenplay_saved_elsewhere_since_the_form_opened_is_not_overwritten(admin_client):
+    screenplay = make_screenplay(1)
+    url = admin_url(Screenplay, "change", screenplay)
+    opened_at = admin_client.get(url).context["adminform"].form["based_on_version"].value()
+    Screenplay.objects.filter(pk=screenplay.pk).update(title="Saved on the phone", version=2)
+    data = {"user_id": str(OWNER), "title": "From the admin", "content": "", "based_on_version": opened_at}
+
+    response = admin_client.post(url, {**data, **NO_SECTIONS})
+
+    assert response.status_code == 200
+    assert "was saved elsewhere since you opened it" in response.text
+    screenplay.refresh_from_db()
+    assert (screenplay.title, screenplay.version) == ("Saved on the phone", 2)
