@@ -1,4 +1,4 @@
-"""Template tags of the DirectorStudio admin site (kept in an installed app so templates can load them)."""
+"""Template tags of the DirectorStudio admin site (registered in TEMPLATES["OPTIONS"]["libraries"])."""
 
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.template import Library
