@@ -9,6 +9,10 @@ from directorstudio.exceptions import RowConflict
 Row = TypeVar("Row", bound=models.Model)
 
 
+def _has_column(model: type[models.Model], name: str) -> bool:
+    return any(field.name == name for field in model._meta.concrete_fields)
+
+
 class RowIdTaken(RowConflict):
     default_detail = "A row with this id already exists."
     default_code = "id_taken"
@@ -28,16 +32,19 @@ def row_create_idempotent(
         existing = owned_rows.filter(**key).first()
         if existing is not None:
             return existing, False
+    model = owned_rows.model
+    now = timezone.now()  # one moment for both, so a new row's created_at equals its updated_at
+    stamps = {name: now for name in ("created_at", "updated_at") if _has_column(model, name) and name not in values}
     try:
         with transaction.atomic():
-            return owned_rows.model._default_manager.create(**values), True
+            return model._default_manager.create(**values, **stamps), True
     except IntegrityError:
         if not key:
             raise
         existing = owned_rows.filter(**key).first()
         if existing is not None:  # a concurrent repeat of the same create won the race
             return existing, False
-        if owned_rows.model._default_manager.filter(**key).exists():
+        if model._default_manager.filter(**key).exists():
             raise RowIdTaken() from None
         raise
 
@@ -46,7 +53,7 @@ def row_update(*, row: Row, values: dict[str, Any]) -> Row:
     """Apply `values` to `row` and save it, refreshing `updated_at` where the table has one."""
     for field, value in values.items():
         setattr(row, field, value)
-    if any(field.name == "updated_at" for field in row._meta.concrete_fields):
+    if _has_column(type(row), "updated_at"):
         row.updated_at = timezone.now()
     with transaction.atomic():
         row.save()

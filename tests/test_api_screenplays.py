@@ -423,3 +423,9 @@ def test_errors_other_than_validation_carry_detail_and_code(as_alice, as_bob, ap
     assert unauthenticated.json()["code"] == "not_authenticated"
     assert malformed.status_code == 400
     assert malformed.json()["code"] == "parse_error"
+
+
+def test_a_new_row_was_created_and_last_changed_at_the_same_moment(as_alice):
+    body = as_alice.post(SCREENPLAYS, {"title": "Same moment", "content": ""}, format="json").json()
+
+    assert body["created_at"] == body["updated_at"]
