@@ -89,6 +89,10 @@ else:
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_directorstudio")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The token endpoint's throttle counts in this cache: per process by default; with several
+# workers use a shared one, e.g. CACHE_URL=dbcache://django_cache (then `manage.py createcachetable`).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
