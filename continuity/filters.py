@@ -1,5 +1,6 @@
 from django_filters import rest_framework as filters
 
+from continuity.engine import PERFORMANCE_CATEGORIES
 from continuity.models import (
     ContinuityLog,
     DailyAnalytics,
@@ -45,9 +46,7 @@ class RecentValidationFilter(RowFilterSet):
 
 class TelemetryPerformanceFilter(RowFilterSet):
     element = filters.CharFilter(max_length=500)
-    performance_category = filters.ChoiceFilter(
-        choices=[(category, category) for category in ("excellent", "good", "poor")]
-    )
+    performance_category = filters.ChoiceFilter(choices=[(category, category) for category in PERFORMANCE_CATEGORIES])
 
     class Meta:
         model = TelemetryPerformance

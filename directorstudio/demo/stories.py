@@ -755,30 +755,3 @@ WRITERS: tuple[Writer, ...] = (
     Writer("ravi.menon@directorstudio.local", "Ravi Menon", (MONSOON_SIGNAL, THE_UNDERSTUDY)),
     Writer("june.park@directorstudio.local", "June Park", (GREENHOUSE_9, LOST_AND_FOUND)),
 )
-
-# A small sentiment lexicon for the demo's tones, in [-1, 1]; the real engine scores tone its own way.
-TONE_SENTIMENT: dict[str, float] = {
-    "bleak": -0.8,
-    "cold": -0.4,
-    "curious": 0.3,
-    "dread": -0.8,
-    "eerie": -0.5,
-    "frantic": -0.4,
-    "grief": -0.8,
-    "hopeful": 0.6,
-    "joyful": 0.9,
-    "lonely": -0.6,
-    "melancholy": -0.6,
-    "menacing": -0.7,
-    "ominous": -0.6,
-    "panicked": -0.7,
-    "playful": 0.6,
-    "relieved": 0.3,
-    "romantic": 0.7,
-    "tender": 0.5,
-    "tense": -0.4,
-    "triumphant": 0.8,
-    "warm": 0.6,
-    "whimsical": 0.5,
-    "wry": 0.1,
-}
