@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from directorstudio.supabase import server_tables_close_to_data_api
+from directorstudio.supabase import SHARED_RELATIONS, server_table_names, server_tables_close_to_data_api
 from tests.schema_spec import parse_schema, schema_path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -218,12 +218,18 @@ def test_migrate_closes_the_servers_own_tables_to_the_data_api(supabase_database
             "SELECT relname, relrowsecurity FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
         ).fetchall()
     )
-    server_tables = {name for name in security if name.startswith(("django_", "auth_", "accounts_"))}
+    # Every table but the schema's is the server's, whichever app made it: all of them are closed.
+    server_tables = set(security) - SHARED_RELATIONS
     assert {"accounts_user", "accounts_refreshtoken", "django_session", "auth_group"} <= server_tables
+    assert server_table_names() == server_tables
     assert {name: security[name] for name in server_tables} == dict.fromkeys(server_tables, True)
     again = migrate_fake_initial(supabase_database)
     assert again.returncode == 0, again.stderr
     assert "No migrations to apply." in again.stdout
+
+
+def test_the_shared_relations_are_exactly_the_schema_files():
+    assert parse_schema(schema_path().read_text()).keys() == SHARED_RELATIONS
 
 
 @pytest.mark.django_db
