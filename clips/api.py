@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clips.filters import ClipJobFilter, ProjectOverviewFilter, SceneDraftFilter, VideoUploadFilter
-from clips.models import ClipJob, ProjectOverview, SceneDraft, VideoUpload
+from clips.selectors import clip_job_list, project_overview_list, scene_draft_list, video_upload_list
 from clips.serializers import (
     ClipJobSerializer,
     ProjectOverviewSerializer,
@@ -34,7 +34,7 @@ from directorstudio.openapi import WRITE_ERRORS, error_responses, owned_row_sche
 class SceneDraftViewSet(OwnedRowViewSet):
     """The signed-in user's scene drafts, by project and `order_index`."""
 
-    queryset = SceneDraft.objects.order_by("project_id", "order_index", "id")
+    rows = staticmethod(scene_draft_list)
     serializer_class = SceneDraftSerializer
     filterset_class = SceneDraftFilter
 
@@ -65,7 +65,7 @@ class SceneDraftViewSet(OwnedRowViewSet):
 class ClipJobViewSet(OwnedRowViewSet):
     """The signed-in user's clip jobs, newest first; created by spending a credit, never changed here."""
 
-    queryset = ClipJob.objects.order_by("-submitted_at", "id")
+    rows = staticmethod(clip_job_list)
     serializer_class = ClipJobSerializer
     filterset_class = ClipJobFilter
     http_method_names = ["get", "post", "head", "options"]
@@ -78,7 +78,7 @@ class ClipJobViewSet(OwnedRowViewSet):
 class VideoUploadViewSet(OwnedRowViewSet):
     """The signed-in user's video uploads, by project and `order_index`."""
 
-    queryset = VideoUpload.objects.order_by("project_id", "order_index", "id")
+    rows = staticmethod(video_upload_list)
     serializer_class = VideoUploadSerializer
     filterset_class = VideoUploadFilter
 
@@ -93,6 +93,6 @@ class VideoUploadViewSet(OwnedRowViewSet):
 class ProjectOverviewViewSet(OwnedViewRowViewSet):
     """The signed-in user's rows of the project_overview view, most recently changed first."""
 
-    queryset = ProjectOverview.objects.order_by("-last_updated", "project_id")
+    rows = staticmethod(project_overview_list)
     serializer_class = ProjectOverviewSerializer
     filterset_class = ProjectOverviewFilter

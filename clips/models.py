@@ -7,6 +7,7 @@ from django.db.models.functions import Now, Upper
 from django.utils import timezone
 
 from directorstudio.fields import UTCTimestampField
+from directorstudio.querysets import OwnedQuerySet
 
 
 class SceneDraft(models.Model):
@@ -22,6 +23,8 @@ class SceneDraft(models.Model):
     shot_type = models.TextField(null=True, blank=True, help_text="For example wide, medium or close-up.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "scene_drafts"
@@ -66,6 +69,8 @@ class ClipJob(models.Model):
     download_url = models.TextField(null=True, blank=True)
     error_message = models.TextField(null=True, blank=True)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         db_table = "clip_jobs"
         ordering = ["-submitted_at"]
@@ -103,6 +108,8 @@ class VideoUpload(models.Model):
     uploaded_at = UTCTimestampField(null=True, blank=True, default=timezone.now, db_default=Now())
     user_id = models.UUIDField(null=True, blank=True)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         db_table = "video_uploads"
         ordering = ["project_id", "order_index"]
@@ -133,6 +140,8 @@ class ProjectOverview(models.Model):
     total_duration = models.FloatField(null=True)
     project_created_at = models.DateTimeField(null=True)
     last_updated = models.DateTimeField(null=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         managed = False

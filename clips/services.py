@@ -1,20 +1,11 @@
 import uuid
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
-from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
 
 from clips.models import ClipJob, SceneDraft
-from credits.models import CreditsLedger
-from directorstudio.services import RowIdTaken
-
-
-class InsufficientCredits(APIException):
-    status_code = status.HTTP_402_PAYMENT_REQUIRED
-    default_detail = "This user key has no credit left for a clip."
-    default_code = "insufficient_credits"
+from credits.services import credits_spend_for_clip_job
+from directorstudio.errors import IdTaken, InvalidInput
 
 
 def scene_drafts_reorder(*, user_id: uuid.UUID, project_id: str, ids: list[uuid.UUID]) -> list[SceneDraft]:
@@ -22,12 +13,12 @@ def scene_drafts_reorder(*, user_id: uuid.UUID, project_id: str, ids: list[uuid.
     with transaction.atomic():
         scenes = {
             scene.id: scene
-            for scene in SceneDraft.objects.select_for_update().filter(user_id=user_id, project_id=project_id)
+            for scene in SceneDraft.objects.select_for_update().owned_by(user_id).filter(project_id=project_id)
         }
         if not scenes:
-            raise ValidationError({"project_id": ["You have no scene drafts in this project."]})
+            raise InvalidInput({"project_id": ["You have no scene drafts in this project."]})
         if len(ids) != len(set(ids)) or set(ids) != scenes.keys():
-            raise ValidationError({"ids": ["Must list each of the project's scene drafts exactly once."]})
+            raise InvalidInput({"ids": ["Must list each of the project's scene drafts exactly once."]})
         now = timezone.now()
         ordered = [scenes[scene_id] for scene_id in ids]
         for order_index, scene in enumerate(ordered):
@@ -42,23 +33,21 @@ def clip_job_submit(
 ) -> tuple[ClipJob, bool]:
     """Queue a clip job paid with one credit of the user's ledger row for `user_key`; created is False on a repeat.
 
-    A create repeated with the same client `id` returns the first job and takes no second credit.
+    A create repeated with the same client `id` returns the first job and takes no second credit:
+    the job is inserted before the credit is taken, so a repeat stops at the job's key (a
+    concurrent one waits there for the first to commit) and its transaction takes nothing.
     """
     try:
         with transaction.atomic():
-            # The ledger lock also serializes repeats of the same create, so the check below sees the first one.
-            ledger = CreditsLedger.objects.select_for_update().filter(user_id=user_id, user_key=user_key).first()
-            if id is not None and (job := ClipJob.objects.filter(user_id=user_id, id=id).first()) is not None:
-                return job, False
-            if ledger is None or ledger.credits < 1:
-                raise InsufficientCredits()
-            spent = {"credits": F("credits") - 1, "updated_at": timezone.now()}
-            if ledger.first_clip_granted and not ledger.first_clip_consumed:
-                spent["first_clip_consumed"] = True
-            CreditsLedger.objects.filter(pk=ledger.pk).update(**spent)
-            values = {"id": id} if id is not None else {}
-            return ClipJob.objects.create(user_id=user_id, user_key=user_key, prompt=prompt, **values), True
+            job = ClipJob.objects.create(
+                user_id=user_id, user_key=user_key, prompt=prompt, **({"id": id} if id is not None else {})
+            )
+            credits_spend_for_clip_job(user_id=user_id, user_key=user_key)
+            return job, True
     except IntegrityError:
-        if id is not None and ClipJob.objects.filter(id=id).exists():
-            raise RowIdTaken() from None
-        raise
+        if id is None:
+            raise
+        job = ClipJob.objects.owned_by(user_id).filter(id=id).first()
+        if job is None:
+            raise IdTaken() from None
+        return job, False

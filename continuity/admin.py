@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
+from continuity.engine import PERFORMANCE_CATEGORIES
 from continuity.models import (
     ContinuityLog,
     DailyAnalytics,
@@ -8,6 +11,7 @@ from continuity.models import (
     Telemetry,
     TelemetryPerformance,
 )
+from continuity.services import telemetry_update
 from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, json_summary
 
 
@@ -65,8 +69,12 @@ class TelemetryAdmin(DirectorStudioModelAdmin):
     list_filter = ("updated_at", "timestamp")
     date_hierarchy = "updated_at"
     ordering = ("user_id", "element")
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("rate", "created_at", "updated_at")
     fields = ("user_id", "element", "attempts", "successes", "rate", "timestamp", "created_at", "updated_at")
+
+    def save_model(self, request: HttpRequest, obj: Telemetry, form: forms.ModelForm, change: bool) -> None:
+        """Save through the service, which computes the rate from the counts."""
+        telemetry_update(telemetry=obj, values={})
 
 
 @admin.register(DailyAnalytics)
@@ -102,7 +110,7 @@ class PerformanceCategoryFilter(admin.SimpleListFilter):
     parameter_name = "performance_category"
 
     def lookups(self, request, model_admin):
-        return [("excellent", "excellent"), ("good", "good"), ("poor", "poor")]
+        return [(category, category) for category in PERFORMANCE_CATEGORIES]
 
     def queryset(self, request, queryset):
         if self.value():

@@ -3,15 +3,8 @@ from typing import Any
 from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from continuity import filters
-from continuity.models import (
-    ContinuityLog,
-    DailyAnalytics,
-    RecentValidation,
-    SceneState,
-    Telemetry,
-    TelemetryPerformance,
-)
+from continuity import filters, selectors
+from continuity.engine import PERFORMANCE_BANDS
 from continuity.serializers import (
     ContinuityLogSerializer,
     DailyAnalyticsSerializer,
@@ -43,7 +36,7 @@ from directorstudio.openapi import WRITE_ERRORS, error_responses, owned_row_sche
 class SceneStateViewSet(OwnedRowViewSet):
     """The signed-in user's scene states, addressed by the app's scene number, which cannot change."""
 
-    queryset = SceneState.objects.order_by("id")
+    rows = staticmethod(selectors.scene_state_list)
     serializer_class = SceneStateSerializer
     filterset_class = filters.SceneStateFilter
     lookup_field = "id"
@@ -64,7 +57,7 @@ class ContinuityLogViewSet(OwnedRowViewSet):
     `timestamp` defaults to the time of the create; `passed` is stored as the app reports it.
     """
 
-    queryset = ContinuityLog.objects.order_by("-timestamp", "id")
+    rows = staticmethod(selectors.continuity_log_list)
     serializer_class = ContinuityLogSerializer
     filterset_class = filters.ContinuityLogFilter
     http_method_names = ["get", "post", "delete", "head", "options"]
@@ -86,7 +79,7 @@ class TelemetryViewSet(OwnedRowViewSet):
     `element` cannot change; `rate` is recomputed from the counts on every change.
     """
 
-    queryset = Telemetry.objects.order_by("element")
+    rows = staticmethod(selectors.telemetry_list)
     serializer_class = TelemetrySerializer
     filterset_class = filters.TelemetryFilter
     key_fields = ("element",)
@@ -95,10 +88,10 @@ class TelemetryViewSet(OwnedRowViewSet):
     lookup_value_regex = r"[^\x00]+"
 
     def perform_create_row(self, values: dict[str, Any]) -> tuple[models.Model, bool]:
-        return telemetry_create(owned_rows=self.get_queryset(), user_id=self.request.user.pk, values=values)
+        return telemetry_create(user_id=self.request.user.pk, values=values)
 
     def perform_update(self, serializer) -> None:
-        serializer.instance = telemetry_update(row=serializer.instance, values=serializer.validated_data)
+        serializer.instance = telemetry_update(telemetry=serializer.instance, values=serializer.validated_data)
 
 
 @extend_schema_view(
@@ -109,7 +102,7 @@ class TelemetryViewSet(OwnedRowViewSet):
     )
 )
 class DailyAnalyticsViewSet(OwnedViewRowViewSet):
-    queryset = DailyAnalytics.objects.order_by("-validation_date")
+    rows = staticmethod(selectors.daily_analytics_list)
     serializer_class = DailyAnalyticsSerializer
     filterset_class = filters.DailyAnalyticsFilter
 
@@ -122,19 +115,28 @@ class DailyAnalyticsViewSet(OwnedViewRowViewSet):
     )
 )
 class RecentValidationViewSet(OwnedViewRowViewSet):
-    queryset = RecentValidation.objects.order_by("-timestamp", "scene_id")
+    rows = staticmethod(selectors.recent_validation_list)
     serializer_class = RecentValidationSerializer
     filterset_class = filters.RecentValidationFilter
+
+
+def _performance_bands_text() -> str:
+    """The performance bands in words, best first: "excellent (rate ≥ 0.8), good (≥ 0.5) or poor"."""
+    *ranked, lowest = PERFORMANCE_BANDS
+    reached = [
+        f"{band.name} ({'rate ' if index == 0 else ''}≥ {band.lowest_rate:g})" for index, band in enumerate(ranked)
+    ]
+    return f"{', '.join(reached)} or {lowest.name}"
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List your telemetry with performance categories",
-        description="`performance_category` is excellent (rate ≥ 0.8), good (≥ 0.5) or poor. Ordered by `element`.",
+        description=f"`performance_category` is {_performance_bands_text()}. Ordered by `element`.",
         responses={200: TelemetryPerformanceSerializer(many=True), **error_responses(400, 401)},
     )
 )
 class TelemetryPerformanceViewSet(OwnedViewRowViewSet):
-    queryset = TelemetryPerformance.objects.order_by("element")
+    rows = staticmethod(selectors.telemetry_performance_list)
     serializer_class = TelemetryPerformanceSerializer
     filterset_class = filters.TelemetryPerformanceFilter

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from directorstudio.querysets import OwnedQuerySet
+
 
 class SceneState(models.Model):
     """What the continuity engine knows of one scene: where, who, which props, the prompt and tone."""
@@ -21,6 +23,8 @@ class SceneState(models.Model):
     user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "continuity_scene_states"
@@ -43,6 +47,8 @@ class ContinuityLog(models.Model):
     timestamp = models.DateTimeField(default=timezone.now, db_default=Now())
     user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "continuity_logs"
@@ -77,6 +83,8 @@ class Telemetry(models.Model):
     user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "continuity_telemetry"
@@ -114,6 +122,8 @@ class DailyAnalytics(models.Model):
     max_confidence = models.FloatField(null=True)
     confidence_stddev = models.FloatField(null=True)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         managed = False
         db_table = "continuity_daily_analytics"
@@ -138,6 +148,8 @@ class RecentValidation(models.Model):
     passed = models.BooleanField(null=True)
     issue_count = models.IntegerField(null=True)
     timestamp = models.DateTimeField()
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         managed = False
@@ -164,6 +176,8 @@ class TelemetryPerformance(models.Model):
     rate = models.FloatField(null=True)
     performance_category = models.TextField(null=True)
     last_updated = models.DateTimeField(null=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         managed = False

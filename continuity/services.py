@@ -1,8 +1,6 @@
 import uuid
 from typing import Any
 
-from django.db import models
-
 from continuity.models import Telemetry
 from directorstudio.services import row_create_idempotent, row_update
 
@@ -16,14 +14,13 @@ def telemetry_rate(*, attempts: int, successes: int) -> float:
     return successes / attempts if attempts else 0.0
 
 
-def telemetry_create(
-    *, owned_rows: models.QuerySet[Telemetry], user_id: uuid.UUID, values: dict[str, Any]
-) -> tuple[Telemetry, bool]:
+def telemetry_create(*, user_id: uuid.UUID, values: dict[str, Any]) -> tuple[Telemetry, bool]:
     """Create the user's telemetry row for an element, or return the one already stored for it unchanged."""
     attempts = values.get("attempts", 0)
     successes = values.get("successes", 0)
     return row_create_idempotent(
-        owned_rows=owned_rows,
+        model=Telemetry,
+        user_id=user_id,
         values={
             **values,
             "attempts": attempts,
@@ -35,8 +32,8 @@ def telemetry_create(
     )
 
 
-def telemetry_update(*, row: Telemetry, values: dict[str, Any]) -> Telemetry:
+def telemetry_update(*, telemetry: Telemetry, values: dict[str, Any]) -> Telemetry:
     """Change a telemetry row's counts (or timestamp) and recompute its rate."""
-    attempts = values.get("attempts", row.attempts)
-    successes = values.get("successes", row.successes)
-    return row_update(row=row, values={**values, "rate": telemetry_rate(attempts=attempts, successes=successes)})
+    attempts = values.get("attempts", telemetry.attempts)
+    successes = values.get("successes", telemetry.successes)
+    return row_update(row=telemetry, values={**values, "rate": telemetry_rate(attempts=attempts, successes=successes)})

@@ -19,7 +19,8 @@ class CreditsLedgerAdmin(DirectorStudioModelAdmin):
     list_filter = ("first_clip_granted", "first_clip_consumed", "granted_at", "updated_at")
     date_hierarchy = "updated_at"
     ordering = ("user_key",)
-    readonly_fields = ("id", "updated_at")
+    # Balances change only through the credits services, never by typing a number.
+    readonly_fields = ("id", "credits", "first_clip_granted", "first_clip_consumed", "granted_at", "updated_at")
     fields = (
         "id",
         "user_key",

@@ -4,7 +4,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from credits import filters
-from credits.models import CreditsLedger, UserStatistics
+from credits.selectors import credits_ledger_list, user_statistics_list
 from credits.serializers import CreditsLedgerSerializer, UserStatisticsSerializer
 from credits.services import ledger_register
 from directorstudio.api import OwnedRowViewSet, OwnedViewRowViewSet
@@ -30,7 +30,7 @@ class CreditsLedgerViewSet(OwnedRowViewSet):
     through the credits business actions (grants, purchases, clip jobs), so rows have no update or delete.
     """
 
-    queryset = CreditsLedger.objects.order_by("-updated_at", "id")
+    rows = staticmethod(credits_ledger_list)
     serializer_class = CreditsLedgerSerializer
     filterset_class = filters.CreditsLedgerFilter
     http_method_names = ["get", "post", "head", "options"]
@@ -48,5 +48,5 @@ class CreditsLedgerViewSet(OwnedRowViewSet):
     )
 )
 class UserStatisticsViewSet(OwnedViewRowViewSet):
-    queryset = UserStatistics.objects.order_by("user_id")
+    rows = staticmethod(user_statistics_list)
     serializer_class = UserStatisticsSerializer

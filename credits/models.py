@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from directorstudio.querysets import OwnedQuerySet
+
 
 class CreditsLedger(models.Model):
     """The credit balance of one `user_key` (an Apple-account key), never below zero."""
@@ -17,6 +19,8 @@ class CreditsLedger(models.Model):
     granted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True, default=timezone.now, db_default=Now())
     user_id = models.UUIDField(null=True, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "credits_ledger"
@@ -43,6 +47,8 @@ class UserStatistics(models.Model):
     total_screenplays = models.BigIntegerField(null=True)
     completed_videos = models.BigIntegerField(null=True)
     last_activity = models.DateTimeField(null=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         managed = False

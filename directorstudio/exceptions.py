@@ -2,26 +2,49 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from directorstudio import errors
 from directorstudio.parsers import RequestBodyTooLarge
 
+# The HTTP status of each domain error; a subclass answers with its nearest listed ancestor's.
+DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
+    errors.InvalidInput: status.HTTP_400_BAD_REQUEST,
+    errors.InsufficientCredits: status.HTTP_402_PAYMENT_REQUIRED,
+    errors.NotFound: status.HTTP_404_NOT_FOUND,
+    errors.Conflict: status.HTTP_409_CONFLICT,
+    errors.ServiceUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    errors.DomainError: status.HTTP_400_BAD_REQUEST,
+}
 
-class RowConflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The change conflicts with the data already stored."
-    default_code = "conflict"
+
+def domain_error_status(error: errors.DomainError) -> int:
+    """The HTTP status that answers `error`."""
+    return next(code for kind, code in DOMAIN_ERROR_STATUS.items() if isinstance(error, kind))
+
+
+def domain_error_body(error: errors.DomainError) -> dict:
+    """The API body of `error`: field messages for invalid input, else `{"detail", "code"}` and its facts."""
+    if isinstance(error, errors.InvalidInput):
+        return error.field_errors
+    body = {"detail": error.message, "code": error.code}
+    if isinstance(error, errors.InsufficientCredits):
+        body["credits"] = error.credits
+    return body
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, giving every error but a validation error the body `{"detail", "code"}`.
+    """DRF's handler, taught the project's errors, giving every error but a validation error `{"detail", "code"}`.
 
     A database constraint the validation did not foresee is a 409, not a 500, and a body over
     DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 (Django would answer its own check with a bare 400).
     """
     if isinstance(exc, IntegrityError):
-        exc = RowConflict()
-    elif isinstance(exc, RequestDataTooBig):
+        exc = errors.Conflict()
+    if isinstance(exc, errors.DomainError):
+        return Response(domain_error_body(exc), status=domain_error_status(exc))
+    if isinstance(exc, RequestDataTooBig):
         exc = RequestBodyTooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -1,10 +1,11 @@
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from directorstudio.exceptions import RowConflict
+from directorstudio.errors import IdTaken, InvalidInput
 
 Row = TypeVar("Row", bound=models.Model)
 
@@ -13,26 +14,29 @@ def _has_column(model: type[models.Model], name: str) -> bool:
     return any(field.name == name for field in model._meta.concrete_fields)
 
 
-class RowIdTaken(RowConflict):
-    default_detail = "A row with this id already exists."
-    default_code = "id_taken"
+def row_full_clean(*, row: models.Model) -> None:
+    """Run the model's validation before a save, refusing bad values with the project's InvalidInput."""
+    try:
+        row.full_clean()
+    except ValidationError as error:
+        raise InvalidInput(error.message_dict) from None
 
 
 def row_create_idempotent(
-    *, owned_rows: models.QuerySet[Row], values: dict[str, Any], key_fields: Iterable[str] = ("id",)
+    *, model: type[Row], user_id: Any, values: dict[str, Any], key_fields: Iterable[str] = ("id",)
 ) -> tuple[Row, bool]:
-    """Create a row, or return the caller's existing row when a client repeats a create with the same key.
+    """Create a row of the user's, or return their existing row when a client repeats a create with the same key.
 
     Offline-first clients retry creates with their own ids. A repeat returns the stored row
     (created is False); a key that belongs to somebody else's row is a conflict that shows
     nothing of that row.
     """
+    owned_rows = model._default_manager.owned_by(user_id)
     key = {field: values[field] for field in key_fields if values.get(field) is not None}
     if len(key) == len(tuple(key_fields)):
         existing = owned_rows.filter(**key).first()
         if existing is not None:
             return existing, False
-    model = owned_rows.model
     now = timezone.now()  # one moment for both, so a new row's created_at equals its updated_at
     stamps = {name: now for name in ("created_at", "updated_at") if _has_column(model, name) and name not in values}
     try:
@@ -45,7 +49,7 @@ def row_create_idempotent(
         if existing is not None:  # a concurrent repeat of the same create won the race
             return existing, False
         if model._default_manager.filter(**key).exists():
-            raise RowIdTaken() from None
+            raise IdTaken() from None
         raise
 
 

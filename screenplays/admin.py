@@ -43,19 +43,6 @@ class ScreenplayAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["based_on_version"].initial = self.instance.version
 
-    def clean(self) -> dict:
-        cleaned_data = super().clean()
-        if not self.instance._state.adding:
-            current = Screenplay.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
-            if current != cleaned_data.get("based_on_version"):
-                raise forms.ValidationError(
-                    "This screenplay was saved elsewhere since you opened it (it is now at version %(current)s). "
-                    "Reload the page to see that version; your changes here were not saved.",
-                    code="version_conflict",
-                    params={"current": current},
-                )
-        return cleaned_data
-
 
 @admin.register(Screenplay)
 class ScreenplayAdmin(DirectorStudioModelAdmin):
@@ -99,7 +86,7 @@ class ScreenplayAdmin(DirectorStudioModelAdmin):
         values = {name: form.cleaned_data[name] for name in form.changed_data if name != "based_on_version"}
         if values:
             saved = screenplay_update(
-                screenplay=obj, based_on_version=form.cleaned_data["based_on_version"], values=values
+                screenplay_id=obj.pk, based_on_version=form.cleaned_data["based_on_version"], values=values
             )
             obj.version, obj.updated_at = saved.version, saved.updated_at
 

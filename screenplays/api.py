@@ -4,11 +4,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from directorstudio.api import OwnedRowViewSet
+from directorstudio.errors import VersionConflict
 from directorstudio.openapi import WRITE_ERRORS, error_responses, owned_row_schema
 from screenplays.filters import ScreenplayFilter, ScreenplaySectionFilter
-from screenplays.models import Screenplay, ScreenplaySection
+from screenplays.selectors import screenplay_list, screenplay_section_list
 from screenplays.serializers import ScreenplaySectionSerializer, ScreenplaySerializer, ScreenplayUpdateSerializer
-from screenplays.services import ScreenplayVersionConflict, screenplay_update
+from screenplays.services import screenplay_update
 
 _update_responses = {
     200: ScreenplaySerializer,
@@ -50,7 +51,7 @@ _update_description = (
 class ScreenplayViewSet(OwnedRowViewSet):
     """The signed-in user's screenplays, most recently changed first."""
 
-    queryset = Screenplay.objects.order_by("-updated_at", "id")
+    rows = staticmethod(screenplay_list)
     serializer_class = ScreenplaySerializer
     filterset_class = ScreenplayFilter
 
@@ -62,11 +63,11 @@ class ScreenplayViewSet(OwnedRowViewSet):
     def update(self, request: Request, *args, **kwargs) -> Response:
         try:
             return super().update(request, *args, **kwargs)
-        except ScreenplayVersionConflict as conflict:
+        except VersionConflict as conflict:
             return Response(
                 {
-                    "detail": conflict.detail,
-                    "code": conflict.default_code,
+                    "detail": conflict.message,
+                    "code": conflict.code,
                     "current": ScreenplaySerializer(conflict.current).data,
                 },
                 status=status.HTTP_409_CONFLICT,
@@ -76,7 +77,7 @@ class ScreenplayViewSet(OwnedRowViewSet):
         values = dict(serializer.validated_data)
         based_on_version = values.pop("version")
         serializer.instance = screenplay_update(
-            screenplay=serializer.instance, based_on_version=based_on_version, values=values
+            screenplay_id=serializer.instance.pk, based_on_version=based_on_version, values=values
         )
 
 
@@ -84,10 +85,9 @@ class ScreenplayViewSet(OwnedRowViewSet):
 class ScreenplaySectionViewSet(OwnedRowViewSet):
     """The sections of the signed-in user's screenplays, in screenplay and `order_index` order."""
 
-    queryset = ScreenplaySection.objects.order_by("screenplay_id", "order_index", "id")
+    rows = staticmethod(screenplay_section_list)
     serializer_class = ScreenplaySectionSerializer
     filterset_class = ScreenplaySectionFilter
-    owner_field = "screenplay__user_id"
 
     def owner_values(self) -> dict:
         return {}

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Now, Upper
 from django.utils import timezone
 
+from directorstudio.querysets import OwnedQuerySet, SectionQuerySet
+
 
 class Screenplay(models.Model):
     """A writer's screenplay in Fountain markup; `version` grows by one with every saved change."""
@@ -17,6 +19,8 @@ class Screenplay(models.Model):
     version = models.IntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         db_table = "screenplays"
@@ -46,6 +50,8 @@ class ScreenplaySection(models.Model):
     content = models.TextField(blank=True)
     order_index = models.IntegerField()
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         db_table = "screenplay_sections"

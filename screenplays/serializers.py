@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from directorstudio.serializers import INTEGER_MAX, OwnedRowSerializer
 from screenplays.models import Screenplay, ScreenplaySection
+from screenplays.selectors import screenplay_list
 
 TITLE_MAX = 300
 HEADING_MAX = 500
@@ -43,7 +44,7 @@ class UserScreenplayField(serializers.PrimaryKeyRelatedField):
     """A screenplay id among the signed-in user's screenplays; anybody else's is as unknown as a made-up one."""
 
     def get_queryset(self):
-        return Screenplay.objects.filter(user_id=self.context["request"].user.pk)
+        return screenplay_list(user_id=self.context["request"].user.pk)
 
 
 class ScreenplaySectionSerializer(OwnedRowSerializer):

@@ -1,4 +1,8 @@
+from collections.abc import Callable
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from directorstudio.accounts.models import User
@@ -39,3 +43,16 @@ def as_alice(alice) -> APIClient:
 def as_bob(bob) -> APIClient:
     """An API client signed in as bob with a Supabase-style Bearer token."""
     return signed_in(bob)
+
+
+@pytest.fixture
+def get_query_count() -> Callable[..., int]:
+    """A function that GETs `url` with `client` (and query `params`), checks the 200 and returns its query count."""
+
+    def query_count(client: APIClient, url: str, params: dict | None = None) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, params or {})
+        assert response.status_code == 200, response.content
+        return len(queries)
+
+    return query_count

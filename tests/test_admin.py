@@ -27,11 +27,13 @@ from continuity.models import (
 from credits.models import CreditsLedger, UserStatistics
 from directorstudio.accounts.models import RefreshToken, User
 from directorstudio.admin import EstimatedCountPaginator, object_key
+from screenplays.admin import ScreenplayAdminForm
 from screenplays.models import Screenplay, ScreenplaySection
 
 pytestmark = pytest.mark.django_db
 
 OWNER = uuid.UUID("11111111-1111-4111-8111-111111111111")
+NEW_OWNER = uuid.UUID("00000000-0000-4000-8000-0000000000ee")
 USER_KEY = "a" * 64
 
 
@@ -196,8 +198,9 @@ TABLES = [
             "first_clip_consumed": "false",
             **split_datetime("granted_at"),
         },
-        {"user_key": USER_KEY, "credits": 25, "first_clip_granted": True},
-        {"credits": 70},
+        # The balance is read-only: a new row starts at zero whatever the form sends.
+        {"user_key": USER_KEY, "credits": 0, "first_clip_granted": False},
+        {"user_id": NEW_OWNER},
     ),
     TableCase(
         SceneState,
@@ -247,6 +250,17 @@ TABLES = [
         {"successes": 3, "rate": 0.75},
     ),
 ]
+
+
+def test_a_balance_cannot_be_typed_in_the_admin(admin_client):
+    ledger = make_ledger(3)
+    data = {"user_key": ledger.user_key, "user_id": str(ledger.user_id), "credits": "999", "first_clip_granted": "on"}
+
+    response = admin_client.post(admin_url(CreditsLedger, "change", ledger), data)
+
+    assert response.status_code == 302
+    ledger.refresh_from_db()
+    assert (ledger.credits, ledger.first_clip_granted) == (3, False)
 
 
 @pytest.mark.parametrize("case", TABLES, ids=str)
@@ -548,7 +562,7 @@ def test_refresh_tokens_are_listed_and_can_be_revoked(admin_client):
 # --- Big tables -----------------------------------------------------------------------------
 
 
-def count_queries(queries: CaptureQueriesContext) -> list[str]:
+def count_star_queries(queries: CaptureQueriesContext) -> list[str]:
     return [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
 
 
@@ -563,7 +577,7 @@ def test_paginator_uses_the_row_estimate_of_a_big_unfiltered_table():
         count = big_table_paginator(ClipJob.objects.all(), 10).count
 
     assert count == 3
-    assert count_queries(queries) == []
+    assert count_star_queries(queries) == []
 
 
 def test_paginator_counts_filtered_and_small_tables_exactly():
@@ -578,7 +592,7 @@ def test_paginator_counts_filtered_and_small_tables_exactly():
         small = EstimatedCountPaginator(ClipJob.objects.all(), 10).count
 
     assert (filtered, small) == (1, 3)
-    assert len(count_queries(queries)) == 2
+    assert len(count_star_queries(queries)) == 2
 
 
 def test_filtered_changelist_counts_only_once(admin_client):
@@ -588,7 +602,7 @@ def test_filtered_changelist_counts_only_once(admin_client):
         response = admin_client.get(admin_url(ClipJob, "changelist"), {"q": "storm", "status__exact": "queued"})
 
     assert response.context["cl"].result_count == 1
-    assert len(count_queries(queries)) == 1
+    assert len(count_star_queries(queries)) == 1
 
 
 def test_changelist_with_date_drilldown(admin_client):
@@ -720,6 +734,28 @@ def test_screenplay_saved_elsewhere_since_the_form_opened_is_not_overwritten(adm
     response = admin_client.post(url, {**data, **NO_SECTIONS})
 
     assert response.status_code == 200
-    assert "was saved elsewhere since you opened it" in response.text
+    assert "was saved elsewhere since version 1: it is now at version 2" in response.text
+    assert response.context["adminform"].form["title"].value() == "From the admin"
+    screenplay.refresh_from_db()
+    assert (screenplay.title, screenplay.version) == ("Saved on the phone", 2)
+
+
+def test_a_save_from_the_app_between_the_forms_check_and_its_save_is_a_form_error(admin_client, monkeypatch):
+    screenplay = make_screenplay(1)
+    url = admin_url(Screenplay, "change", screenplay)
+    validate = ScreenplayAdminForm._post_clean
+
+    def validate_then_the_app_saves(form) -> None:
+        validate(form)
+        if form.instance.pk == screenplay.pk:  # the app saves version 2 right after the form passed its checks
+            Screenplay.objects.filter(pk=screenplay.pk).update(title="Saved on the phone", version=2)
+
+    monkeypatch.setattr(ScreenplayAdminForm, "_post_clean", validate_then_the_app_saves)
+    data = {"user_id": str(OWNER), "title": "From the admin", "content": "", "based_on_version": 1}
+
+    response = admin_client.post(url, {**data, **NO_SECTIONS})
+
+    assert response.status_code == 200
+    assert "it is now at version 2" in response.text
     screenplay.refresh_from_db()
     assert (screenplay.title, screenplay.version) == ("Saved on the phone", 2)

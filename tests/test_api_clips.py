@@ -32,16 +32,15 @@ def make_scenes(user: User, project_id: str = "project-1", count: int = 3) -> li
     )
 
 
+def stored_order(scenes: list[SceneDraft]) -> list[int]:
+    """The `order_index` each of `scenes` has in the database now, in the order of `scenes`."""
+    order = dict(SceneDraft.objects.filter(pk__in=[s.pk for s in scenes]).values_list("pk", "order_index"))
+    return [order[scene.pk] for scene in scenes]
+
+
 def ids(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()]
-
-
-def count_queries(client: APIClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, {"limit": 1000})
-    assert response.status_code == 200
-    return len(queries)
 
 
 # --- scene drafts -----------------------------------------------------------------------------
@@ -193,7 +192,7 @@ def test_reorder_refuses_a_list_that_is_not_exactly_the_projects_scenes(as_alice
 
     assert response.status_code == 400
     assert field in response.json()
-    assert [scene.order_index for scene in SceneDraft.objects.filter(pk__in=[s.pk for s in scenes])] == [0, 1, 2]
+    assert stored_order(scenes) == [0, 1, 2]
 
 
 def test_reorder_of_somebody_elses_project_is_refused(as_bob, alice):
@@ -278,6 +277,7 @@ def test_without_credits_a_clip_job_is_refused_with_402(as_alice, alice, ledger)
 
     assert response.status_code == 402
     assert response.json()["code"] == "insufficient_credits"
+    assert response.json()["credits"] == 0
     assert not ClipJob.objects.exists()
     ledger.refresh_from_db()
     assert ledger.credits == 0
@@ -477,7 +477,7 @@ def test_project_overview_lists_the_users_projects(as_alice, as_bob, alice):
 # --- query counts -----------------------------------------------------------------------------
 
 
-def test_list_query_counts_do_not_grow_with_the_rows(as_alice, alice):
+def test_list_query_counts_do_not_grow_with_the_rows(as_alice, alice, get_query_count):
     def add_rows(count: int, start: int) -> None:
         make_scenes(alice, f"project-{start}", count)
         ClipJob.objects.bulk_create(ClipJob(user_id=alice.pk, user_key=USER_KEY, prompt="P") for _ in range(count))
@@ -487,10 +487,10 @@ def test_list_query_counts_do_not_grow_with_the_rows(as_alice, alice):
 
     urls = [SCENES, CLIP_JOBS, UPLOADS, OVERVIEW]
     add_rows(1, 0)
-    with_one = [count_queries(as_alice, url) for url in urls]
+    with_one = [get_query_count(as_alice, url, {"limit": 1000}) for url in urls]
     add_rows(199, 1)
 
-    assert [count_queries(as_alice, url) for url in urls] == with_one
+    assert [get_query_count(as_alice, url, {"limit": 1000}) for url in urls] == with_one
     assert [len(as_alice.get(url, {"limit": 1000}).json()) for url in urls[1:]] == [200, 200, 202]
 
 

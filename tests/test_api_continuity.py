@@ -3,8 +3,6 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -45,13 +43,6 @@ def log_body(**overrides) -> dict:
 
 def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def query_count(client: APIClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 # --- Scene states ------------------------------------------------------------------------------
@@ -523,13 +514,13 @@ def test_bad_bodies_are_refused_without_a_server_error(as_alice, settings, url):
 # --- Query counts ------------------------------------------------------------------------------
 
 
-def test_query_counts_do_not_grow_with_the_rows(as_alice, alice):
+def test_query_counts_do_not_grow_with_the_rows(as_alice, alice, get_query_count):
     now = timezone.now()
     SceneState.objects.create(user_id=alice.pk, id=0, location="a", prompt="p", tone="t")
     ContinuityLog.objects.create(user_id=alice.pk, scene_id=0, confidence=1, passed=True)
     Telemetry.objects.create(user_id=alice.pk, element="e0", attempts=1, successes=1, rate=1)
     urls = [SCENE_STATES, LOGS, TELEMETRY, DAILY_ANALYTICS, RECENT_VALIDATIONS, TELEMETRY_PERFORMANCE]
-    with_one_row = {url: query_count(as_alice, url) for url in urls}
+    with_one_row = {url: get_query_count(as_alice, url) for url in urls}
 
     SceneState.objects.bulk_create(
         SceneState(user_id=alice.pk, id=n, location="a", prompt="p", tone="t") for n in range(1, 200)
@@ -544,4 +535,4 @@ def test_query_counts_do_not_grow_with_the_rows(as_alice, alice):
 
     assert len(as_alice.get(LOGS, {"limit": 1000}).json()) == 200
     assert len(as_alice.get(DAILY_ANALYTICS, {"limit": 1000}).json()) == 200
-    assert {url: query_count(as_alice, f"{url}?limit=1000") for url in urls} == with_one_row
+    assert {url: get_query_count(as_alice, f"{url}?limit=1000") for url in urls} == with_one_row

@@ -2,8 +2,6 @@ import hashlib
 import uuid
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from credits.models import CreditsLedger
@@ -168,20 +166,13 @@ def test_bad_bodies_are_refused_without_a_server_error(as_alice, settings):
     assert as_alice.post(LEDGER, {"user_key": "k" * 2000}, format="json").status_code == 413
 
 
-def query_count(client: APIClient, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
-def test_query_counts_do_not_grow_with_the_rows(as_alice, alice):
+def test_query_counts_do_not_grow_with_the_rows(as_alice, alice, get_query_count):
     CreditsLedger.objects.create(user_id=alice.pk, user_key=apple_key("0"))
-    with_one_row = {url: query_count(as_alice, url) for url in (LEDGER, USER_STATISTICS)}
+    with_one_row = {url: get_query_count(as_alice, url) for url in (LEDGER, USER_STATISTICS)}
 
     CreditsLedger.objects.bulk_create(
         CreditsLedger(user_id=alice.pk, user_key=apple_key(str(n))) for n in range(1, 200)
     )
 
     assert len(as_alice.get(LEDGER, {"limit": 1000}).json()) == 200
-    assert {url: query_count(as_alice, f"{url}?limit=1000") for url in (LEDGER, USER_STATISTICS)} == with_one_row
+    assert {url: get_query_count(as_alice, f"{url}?limit=1000") for url in (LEDGER, USER_STATISTICS)} == with_one_row

@@ -2,7 +2,6 @@
 
 import hashlib
 import random
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,10 +11,12 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from clips.models import ClipJob, ClipJobStatus, SceneDraft, VideoUpload
+from continuity import engine
 from continuity.models import ContinuityLog, SceneState, Telemetry
 from credits.models import CreditsLedger
+from credits.services import credits_first_clip_grant, credits_grant, credits_spend_for_clip_job, ledger_register
 from directorstudio.accounts.models import User
-from directorstudio.demo.stories import TONE_SENTIMENT, WRITERS, Scene, Story, Writer
+from directorstudio.demo.stories import WRITERS, Scene, Story, Writer
 from screenplays.models import Screenplay, ScreenplaySection
 
 ADMIN_EMAIL = "admin@directorstudio.local"
@@ -24,9 +25,6 @@ DEFAULT_PASSWORD = "directorstudio"
 DEFAULT_SEED = 2025
 
 CREDIT_PACKS = (25, 70, 150, 350)
-PASSING_CONFIDENCE = 0.6
-TONE_WHIPLASH = 0.8
-PERFORMANCE_CATEGORIES = ("excellent", "good", "poor")
 STATUS_WEIGHTS = {
     ClipJobStatus.COMPLETED: 65,
     ClipJobStatus.FAILED: 8,
@@ -82,32 +80,6 @@ def seed_demo_data(
     return DemoSummary(created, ADMIN_EMAIL, WRITER_EMAIL, password, counts)
 
 
-def tone_sentiment(tone: str) -> float:
-    """Score a tone word or phrase in [-1, 1] as the mean of its words known to the demo's lexicon."""
-    scores = [TONE_SENTIMENT[word] for word in re.findall(r"[a-z]+", tone.lower()) if word in TONE_SENTIMENT]
-    return sum(scores) / len(scores) if scores else 0.0
-
-
-def validate_continuity(previous: SceneState | None, scene: SceneState) -> tuple[float, list[str]]:
-    """Compare a scene state with the previous one by the engine's three rules: (confidence, issues)."""
-    confidence, issues = 1.0, []
-    if previous is None:
-        return confidence, issues
-    for prop in previous.props:
-        if prop not in scene.props:
-            confidence *= 0.7
-            issues.append(f"{prop} disappeared (was in scene {previous.id})")
-    if previous.location == scene.location:
-        for character in previous.characters:
-            if character not in scene.characters:
-                confidence *= 0.5
-                issues.append(f"{character} vanished from {scene.location}")
-    if abs(tone_sentiment(previous.tone) - tone_sentiment(scene.tone)) > TONE_WHIPLASH:
-        confidence *= 0.6
-        issues.append(f"Tone jumped: {previous.tone} → {scene.tone}")
-    return round(confidence, 4), issues
-
-
 def _parse_heading(heading: str) -> tuple[str, str, str]:
     """Split a scene heading into scene type (INT, EXT, INT/EXT), location and time of day."""
     prefix, rest = heading.split(" ", 1)
@@ -116,9 +88,24 @@ def _parse_heading(heading: str) -> tuple[str, str, str]:
     return scene_type, " ".join(word[:1] + word[1:].lower() for word in location.split(" ")), time_of_day.lower()
 
 
-def _performance_category(rate: float) -> str:
-    """Name a telemetry rate's band as the continuity_telemetry_performance view does."""
-    return "excellent" if rate >= 0.8 else "good" if rate >= 0.5 else "poor"
+@dataclass(frozen=True)
+class _DemoLedger:
+    """A writer's credit history, written through the credits services once the clip jobs exist."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    user_key: str
+    packs: list[int]
+    paid_jobs: list[ClipJob]
+
+    def write(self) -> None:
+        """The free first clip, the packs bought, and one credit spent per job not refunded."""
+        ledger, _ = ledger_register(user_id=self.user_id, user_key=self.user_key, ledger_id=self.id)
+        credits_first_clip_grant(ledger_id=ledger.id)
+        for pack in self.packs:
+            credits_grant(ledger_id=ledger.id, amount=pack)
+        for _job in self.paid_jobs:
+            credits_spend_for_clip_job(user_id=self.user_id, user_key=self.user_key)
 
 
 @dataclass
@@ -128,6 +115,7 @@ class _DemoBuilder:
     rng: random.Random
     now: datetime
     rows: dict[type[models.Model], list[models.Model]] = field(default_factory=dict)
+    ledgers: list[_DemoLedger] = field(default_factory=list)
 
     def build(self, password_hash: str) -> None:
         self._add(User, self._user(ADMIN_EMAIL, password_hash, is_staff=True, is_superuser=True))
@@ -135,6 +123,8 @@ class _DemoBuilder:
             self._add_writer(writer, password_hash if writer.email == WRITER_EMAIL else None)
         for model in SEEDED_MODELS:
             model.objects.bulk_create(self.rows.get(model, []))
+        for ledger in self.ledgers:
+            ledger.write()
 
     def _add(self, model: type[models.Model], *rows: models.Model) -> None:
         self.rows.setdefault(model, []).extend(rows)
@@ -240,7 +230,7 @@ class _DemoBuilder:
         sessions = [session_at]
         if self.rng.random() < 0.5 and session_at + timedelta(days=2) < self.now:
             sessions.append(session_at + timedelta(days=self.rng.uniform(1, 2)))
-        previous = None
+        previous: engine.SceneState | None = None
         for index, scene in enumerate(story.scenes):
             _, location, _ = _parse_heading(scene.heading)
             state_at = session_at + timedelta(minutes=4 * index)
@@ -257,7 +247,10 @@ class _DemoBuilder:
                 updated_at=sessions[-1] + timedelta(minutes=4 * index),
             )
             self._add(SceneState, state)
-            confidence, issues = validate_continuity(previous, state)
+            scene_state = engine.SceneState(
+                id=state.id, location=location, characters=scene.characters, props=scene.props, tone=scene.tone
+            )
+            validation = engine.validate(previous, scene_state)
             for validated_at in sessions:
                 at = validated_at + timedelta(minutes=4 * index, seconds=30)
                 self._add(
@@ -266,14 +259,14 @@ class _DemoBuilder:
                         id=self._uuid(),
                         user_id=user.id,
                         scene_id=state.id,
-                        confidence=confidence,
-                        issues=issues,
-                        passed=confidence >= PASSING_CONFIDENCE,
+                        confidence=validation.confidence,
+                        issues=validation.issues,
+                        passed=validation.passed,
                         timestamp=at,
                         created_at=at,
                     ),
                 )
-            previous = state
+            previous = scene_state
 
     def _clip_job(self, user: User, user_key: str, draft: SceneDraft) -> ClipJob:
         return ClipJob(
@@ -310,27 +303,14 @@ class _DemoBuilder:
 
     def _add_ledger(self, user: User, user_key: str, paid_jobs: list[ClipJob]) -> None:
         packs = self.rng.sample(CREDIT_PACKS, k=self.rng.choice((1, 1, 2)))
-        self._add(
-            CreditsLedger,
-            CreditsLedger(
-                id=self._uuid(),
-                user_id=user.id,
-                user_key=user_key,
-                # The free first clip plus the packs bought, less one credit per job not refunded.
-                credits=1 + sum(packs) - len(paid_jobs),
-                first_clip_granted=True,
-                first_clip_consumed=bool(paid_jobs),
-                granted_at=user.date_joined + timedelta(minutes=self.rng.uniform(1, 30)),
-                updated_at=max((job.submitted_at for job in paid_jobs), default=user.date_joined),
-            ),
-        )
+        self.ledgers.append(_DemoLedger(self._uuid(), user.id, user_key, packs, paid_jobs))
 
     def _add_telemetry(self, user: User, elements: list[str]) -> None:
         for index, element in enumerate(self.rng.sample(elements, k=min(len(elements), 9))):
-            category = PERFORMANCE_CATEGORIES[index % len(PERFORMANCE_CATEGORIES)]
+            category = engine.PERFORMANCE_CATEGORIES[index % len(engine.PERFORMANCE_CATEGORIES)]
             attempts = self.rng.randint(5, 30)
             successes = self.rng.choice(
-                [n for n in range(attempts + 1) if _performance_category(n / attempts) == category]
+                [n for n in range(attempts + 1) if engine.performance_category(n / attempts) == category]
             )
             updated_at = self._ago(0.1, 9)
             self._add(
