@@ -1,6 +1,8 @@
+import uuid
 from typing import Any
 
 from django.db import models
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,8 +17,9 @@ from clips.serializers import (
     SceneDraftSerializer,
     VideoUploadSerializer,
 )
-from clips.services import clip_job_submit, scene_drafts_reorder
+from clips.services import clip_job_cancel, clip_job_submit, scene_drafts_reorder
 from directorstudio.api import OwnedRowViewSet, OwnedViewRowViewSet
+from directorstudio.errors import NotFound
 from directorstudio.openapi import WRITE_ERRORS, error_responses, owned_row_schema
 
 
@@ -51,19 +54,28 @@ class SceneDraftViewSet(OwnedRowViewSet):
     rows="clip jobs",
     create=extend_schema(
         summary="Submit a clip job",
-        description="Takes one credit from your `credits_ledger` row for `user_key` and queues the job "
-        "(`status` queued). Without a credit left the answer is 402 and nothing is stored. Repeating the "
-        "create with the same `id` returns the first job and takes no second credit. Jobs cannot be changed "
-        "or deleted here: cancelling, refunds and the worker that runs jobs belong to a later issue.",
+        description="Takes one credit from your `credits_ledger` row for `user_key` (which may be left out when "
+        "you have exactly one ledger row) and queues the job (`status` queued) for a worker, which moves it to "
+        "processing, then completed (`download_url`, `completed_at`) or failed (`error_message`, the credit "
+        "given back). Without a credit left the answer is 402 and nothing is stored. Repeating the create with "
+        "the same `id` returns the first job and takes no second credit. Poll the job to follow it.",
         responses={
             201: ClipJobSerializer,
             200: OpenApiResponse(ClipJobSerializer, description="The same create repeated: the first job."),
             **error_responses(*WRITE_ERRORS, 402),
         },
     ),
+    cancel=extend_schema(
+        summary="Cancel a queued clip job",
+        description="A queued job becomes cancelled and its credit goes back to the ledger, once: cancelling it "
+        "again answers the cancelled job and changes nothing. A job already processing, completed or failed "
+        "cannot be cancelled (409, `code` not_cancellable). The body may be left out; if sent, it is `{}`.",
+        request=OpenApiTypes.OBJECT,
+        responses={200: ClipJobSerializer, **error_responses(*WRITE_ERRORS, 404)},
+    ),
 )
 class ClipJobViewSet(OwnedRowViewSet):
-    """The signed-in user's clip jobs, newest first; created by spending a credit, never changed here."""
+    """The signed-in user's clip jobs, newest first; created by spending a credit, changed only by a cancel."""
 
     rows = staticmethod(clip_job_list)
     serializer_class = ClipJobSerializer
@@ -72,6 +84,16 @@ class ClipJobViewSet(OwnedRowViewSet):
 
     def perform_create_row(self, values: dict[str, Any]) -> tuple[models.Model, bool]:
         return clip_job_submit(user_id=self.request.user.pk, **values)
+
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request: Request, pk: str) -> Response:
+        request.data  # noqa: B018 - a body, if any, is parsed: malformed, too large or not JSON is refused
+        try:
+            clip_job_id = uuid.UUID(pk)
+        except ValueError:
+            raise NotFound() from None
+        job = clip_job_cancel(user_id=request.user.pk, clip_job_id=clip_job_id)
+        return Response(ClipJobSerializer(job).data)
 
 
 @owned_row_schema(VideoUploadSerializer, rows="video uploads")

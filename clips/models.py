@@ -152,3 +152,26 @@ class ProjectOverview(models.Model):
 
     def __str__(self) -> str:
         return self.project_id or ""
+
+
+class ClipJobRun(models.Model):
+    """The server's bookkeeping of a clip job's runs (clip_jobs has no column for it): attempts and the last start."""
+
+    # No database constraint: the app may delete clip_jobs rows through Supabase, which must not be refused.
+    clip_job = models.OneToOneField(
+        ClipJob,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_column="clip_job_id",
+        db_constraint=False,
+        related_name="run",
+    )
+    attempts = models.PositiveIntegerField(default=0, help_text="Times a worker has started the job.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the current or last attempt started.")
+
+    class Meta:
+        db_table = "clip_job_runs"
+        indexes = [models.Index(fields=["started_at"], name="clip_job_runs_started_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.clip_job_id}: attempt {self.attempts}"

@@ -59,7 +59,9 @@ class ClipJobSerializer(OwnedRowSerializer):
     """A clip job row; the server owns its status and results."""
 
     user_key = serializers.CharField(
-        max_length=USER_KEY_MAX, help_text="The ledger key whose credit pays for the clip."
+        max_length=USER_KEY_MAX,
+        required=False,
+        help_text="The ledger key whose credit pays for the clip; may be left out when you have exactly one.",
     )
     prompt = serializers.CharField(max_length=PROMPT_MAX)
 

@@ -2,7 +2,8 @@
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from credits.models import CreditsLedger, UserStatistics
 
@@ -15,3 +16,12 @@ def credits_ledger_list(*, user_id: uuid.UUID | None) -> QuerySet[CreditsLedger]
 def user_statistics_list(*, user_id: uuid.UUID | None) -> QuerySet[UserStatistics]:
     """The user's row of the user_statistics view."""
     return UserStatistics.objects.owned_by(user_id).order_by("user_id")
+
+
+def ledger_discrepancies() -> QuerySet[CreditsLedger]:
+    """Ledger rows whose balance differs from the sum of their movements, each with that sum as `moved`."""
+    return (
+        CreditsLedger.objects.annotate(moved=Coalesce(Sum("movements__amount"), Value(0)))
+        .exclude(credits=F("moved"))
+        .order_by("user_key")
+    )

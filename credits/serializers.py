@@ -4,6 +4,8 @@ from credits.models import CreditsLedger, UserStatistics
 from directorstudio.serializers import OwnedRowSerializer, RowSerializer
 
 USER_KEY_MAX = 200
+# Apple's JWS with its three-certificate chain is a few kilobytes; this leaves ample room.
+SIGNED_DATA_MAX = 64_000
 
 
 class CreditsLedgerSerializer(OwnedRowSerializer):
@@ -49,3 +51,26 @@ class UserStatisticsSerializer(RowSerializer):
             "completed_videos",
             "last_activity",
         ]
+
+
+class UserKeySerializer(serializers.Serializer):
+    """The Apple-account key a credits action is about."""
+
+    user_key = serializers.CharField(
+        max_length=USER_KEY_MAX, help_text="Key derived from the Sign in with Apple identity."
+    )
+
+
+class PurchaseSerializer(UserKeySerializer):
+    """A StoreKit 2 purchase to credit to one of your keys."""
+
+    signed_transaction = serializers.CharField(
+        max_length=SIGNED_DATA_MAX,
+        help_text="The transaction's JWS as StoreKit 2 hands it to the app (jwsRepresentation).",
+    )
+
+
+class AppStoreNotificationSerializer(serializers.Serializer):
+    """An App Store Server Notification V2 as Apple posts it."""
+
+    signedPayload = serializers.CharField(max_length=SIGNED_DATA_MAX)

@@ -312,8 +312,8 @@ class DirectorStudioModelAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class DatabaseViewAdmin(DirectorStudioModelAdmin):
-    """A read-only admin for a database view: list and detail, never add, change or delete."""
+class ReadOnlyModelAdmin(DirectorStudioModelAdmin):
+    """A read-only admin: list and detail, never add, change or delete."""
 
     actions = None
 
@@ -325,6 +325,10 @@ class DatabaseViewAdmin(DirectorStudioModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
+
+
+class DatabaseViewAdmin(ReadOnlyModelAdmin):
+    """The admin of a database view, which is read-only."""
 
 
 class CompositeKeyChangeList(ChangeList):

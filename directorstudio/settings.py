@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "procrastinate.contrib.django",
     "directorstudio.accounts",
     "directorstudio.demo",
     "screenplays",
@@ -100,7 +101,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -204,3 +205,60 @@ POLLO_MODEL = env.str("POLLO_MODEL", default="pollo/pollo-v1-6")
 POLLO_POLL_INTERVAL_SECONDS = env.float("POLLO_POLL_INTERVAL_SECONDS", default=5.0)
 POLLO_TIMEOUT_SECONDS = env.float("POLLO_TIMEOUT_SECONDS", default=600.0)
 POLLO_MAX_RETRIES = env.int("POLLO_MAX_RETRIES", default=4)
+
+# --- Clip job queue (Procrastinate, clips/tasks.py) ---------------------------------------------
+# Workers (`manage.py procrastinate worker`) take jobs from the database; a job left in processing
+# longer than this (a killed worker) is started again, up to CLIP_JOB_MAX_ATTEMPTS starts in all,
+# then failed and refunded.
+CLIP_JOB_PROCESSING_TIMEOUT_SECONDS = env.int("CLIP_JOB_PROCESSING_TIMEOUT_SECONDS", default=900)
+CLIP_JOB_MAX_ATTEMPTS = env.int("CLIP_JOB_MAX_ATTEMPTS", default=3)
+
+# --- Clip files (clips/downloads.py, clips/views.py) ---------------------------------------------
+# Absolute base of the signed clip URLs stored in clip_jobs.download_url (scheme, host, port, no
+# trailing slash): where the app's player reaches this server.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where clip files are kept: "local" (FileSystemStorage on MEDIA_ROOT) or "s3" (any S3-compatible
+# store, Supabase Storage included, through django-storages). Either way the app serves the files
+# itself, behind the signed URLs; the bucket stays private.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
+if STORAGE_BACKEND == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}.")
+
+# --- Writers' accounts (directorstudio/accounts/views.py) ----------------------------------------
+# The admin keeps its own sign-in page (admin:login); writers sign in at /accounts/login/.
+LOGIN_REDIRECT_URL = "/screenplays/"
+LOGOUT_REDIRECT_URL = "/"
+# Password reset mails: printed on the console in development, sent by SMTP (EMAIL_HOST...) otherwise.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DirectorStudio <no-reply@directorstudio.local>")
+# Failed sign-ins allowed per account and per client address within the window, counted in the
+# default cache (CACHES): with several workers that cache must be shared (CACHE_URL=dbcache://...).
+SIGN_IN_FAILURES_PER_ACCOUNT = env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=10)
+SIGN_IN_FAILURES_PER_ADDRESS = env.int("SIGN_IN_FAILURES_PER_ADDRESS", default=30)
+SIGN_IN_FAILURE_WINDOW_SECONDS = env.int("SIGN_IN_FAILURE_WINDOW_SECONDS", default=15 * 60)

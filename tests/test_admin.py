@@ -109,6 +109,7 @@ class TableCase:
 
 
 NO_SECTIONS = {"sections-TOTAL_FORMS": "0", "sections-INITIAL_FORMS": "0"}
+NO_MOVEMENTS = {"movements-TOTAL_FORMS": "0", "movements-INITIAL_FORMS": "0"}
 
 TABLES = [
     TableCase(
@@ -201,6 +202,7 @@ TABLES = [
         # The balance is read-only: a new row starts at zero whatever the form sends.
         {"user_key": USER_KEY, "credits": 0, "first_clip_granted": False},
         {"user_id": NEW_OWNER},
+        inline_data=NO_MOVEMENTS,
     ),
     TableCase(
         SceneState,
@@ -254,7 +256,13 @@ TABLES = [
 
 def test_a_balance_cannot_be_typed_in_the_admin(admin_client):
     ledger = make_ledger(3)
-    data = {"user_key": ledger.user_key, "user_id": str(ledger.user_id), "credits": "999", "first_clip_granted": "on"}
+    data = {
+        "user_key": ledger.user_key,
+        "user_id": str(ledger.user_id),
+        "credits": "999",
+        "first_clip_granted": "on",
+        **NO_MOVEMENTS,
+    }
 
     response = admin_client.post(admin_url(CreditsLedger, "change", ledger), data)
 

@@ -362,6 +362,19 @@ def test_clip_jobs_cannot_be_changed_or_deleted(as_alice, alice):
     assert job.prompt == "P"
 
 
+def test_the_status_poll_reads_the_job_with_one_query_by_its_key(as_alice, alice):
+    job = ClipJob.objects.create(user_id=alice.pk, user_key=USER_KEY, prompt="P")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = as_alice.get(f"{CLIP_JOBS}{job.id}/")
+
+    assert response.status_code == 200
+    reads = [query["sql"] for query in queries.captured_queries if '"clip_jobs"' in query["sql"]]
+    assert len(reads) == 1, reads
+    assert '"clip_jobs"."id" =' in reads[0] and '"clip_jobs"."user_id" =' in reads[0]
+    assert len(queries) <= 2  # the job, and the token's user
+
+
 def test_clip_jobs_are_newest_first_and_filter_by_status_and_submission(as_alice, alice):
     now = timezone.now()
     old = ClipJob.objects.create(

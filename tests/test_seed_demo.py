@@ -2,21 +2,31 @@ import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import authenticate
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from clips.downloads import clip_download_url, clip_poster_url
 from clips.models import ClipJob, ClipJobStatus, SceneDraft, VideoUpload
 from continuity.models import ContinuityLog, SceneState, Telemetry
-from credits.models import CreditsLedger
+from credits.models import CreditMovement, CreditsLedger
 from directorstudio.accounts.models import User
 from directorstudio.demo.services import seed_demo_data
 from screenplays.models import Screenplay, ScreenplaySection
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    """The demo's clip files go to a fresh MEDIA_ROOT, not the project's media/ folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
 
 ADMIN = "admin@directorstudio.local"
 WRITER = "writer@directorstudio.local"
@@ -104,11 +114,12 @@ def test_a_fresh_run_with_the_same_seed_makes_the_same_data():
             sorted(SceneDraft.objects.values_list("id", "prompt_text", "duration", "shot_type")),
             sorted(ClipJob.objects.values_list("id", "status", "submitted_at")),
             sorted(CreditsLedger.objects.values_list("user_key", "credits")),
+            sorted(CreditMovement.objects.values_list("user_key", "amount", "balance_after", "reason")),
         ]
 
     seed_demo_data(now=now)
     first = snapshot()
-    for model in (*TABLES, User):
+    for model in (CreditMovement, *TABLES, User):
         model.objects.all().delete()
     seed_demo_data(now=now)
 
@@ -120,10 +131,10 @@ def test_runs_in_a_bounded_number_of_queries():
         seed_demo_data()
 
     # Bulk inserts for the rows, then each credit movement (first clip, pack, spend) through the
-    # credits services, which lock the ledger row: a handful of statements each.
+    # credits services: savepoint, ledger lock, balance update, movement insert, release.
     paid = ClipJob.objects.filter(status__in=[ClipJobStatus.QUEUED, ClipJobStatus.PROCESSING, ClipJobStatus.COMPLETED])
     movements = paid.count() + 3 * CreditsLedger.objects.count()
-    assert len(queries) <= 30 + 5 * movements
+    assert len(queries) <= 30 + 6 * movements
 
 
 def test_each_writers_rows_carry_that_writers_user_id():
@@ -186,6 +197,9 @@ def test_clip_jobs_appear_in_every_status_with_their_details():
     assert set(ClipJob.objects.values_list("status", flat=True)) == set(ClipJobStatus.values)
     for job in ClipJob.objects.filter(status=ClipJobStatus.COMPLETED):
         assert job.download_url and job.completed_at > job.submitted_at
+        assert job.download_url == clip_download_url(clip_job_id=job.id, user_id=job.user_id)
+        assert "storage.example.com" not in job.download_url
+    assert not ClipJob.objects.exclude(status=ClipJobStatus.COMPLETED).filter(download_url__isnull=False).exists()
     for job in ClipJob.objects.filter(status=ClipJobStatus.FAILED):
         assert job.error_message
     assert not ClipJob.objects.filter(status=ClipJobStatus.QUEUED, completed_at__isnull=False).exists()
@@ -233,3 +247,23 @@ def test_telemetry_spans_every_performance_band():
         assert any(0.5 <= rate < 0.8 for rate in rates)
         assert any(rate < 0.5 for rate in rates)
     assert all(row.rate == row.successes / row.attempts for row in Telemetry.objects.all())
+
+
+def test_completed_clips_play_from_their_urls_and_the_writers_are_each_their_own(client):
+    seed()
+    completed = ClipJob.objects.filter(status=ClipJobStatus.COMPLETED)
+    writer = User.objects.get(email=WRITER)
+
+    videos = {}
+    for job in completed:
+        response = client.get(urlsplit(job.download_url).path, HTTP_RANGE="bytes=0-11")
+        assert response.status_code == 206, job.download_url
+        assert b"".join(response.streaming_content)[4:8] == b"ftyp"  # an MP4
+        poster = client.head(urlsplit(clip_poster_url(clip_job_id=job.id, user_id=job.user_id)).path)
+        assert poster.status_code == 200 and poster["Content-Type"] == "image/jpeg"
+        with default_storage.open(f"clips/{job.id}.mp4") as handle:
+            videos[job.id] = handle.read()
+    # The demo writer's completed jobs each play a clip of their own prompt.
+    writers_jobs = [job.id for job in completed if job.user_id == writer.id]
+    assert writers_jobs
+    assert len({videos[job_id] for job_id in writers_jobs}) == len(writers_jobs)

@@ -195,6 +195,11 @@ def test_migrate_fake_initial_adopts_a_supabase_database(supabase_database):
         assert f"Applying {app}.0001_initial... FAKED" in result.stdout
     assert "Applying accounts.0001_initial... OK" in result.stdout
     assert row_dump(supabase_database) == rows_before
+    # Every existing ledger row opens its movement history with its balance, so the two agree from day one.
+    assert supabase_database.execute(
+        "SELECT count(*), bool_and(movement.amount = ledger.credits AND movement.reason = 'opening_balance')"
+        " FROM credits_ledger AS ledger JOIN credits_movements AS movement ON movement.ledger_id = ledger.id"
+    ).fetchone() == (supabase_database.execute("SELECT count(*) FROM credits_ledger").fetchone()[0], True)
 
     # The views are ours now, with the options Supabase had given them.
     assert supabase_database.execute(

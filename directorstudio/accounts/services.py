@@ -1,4 +1,5 @@
-"""Writes for signing in to the API: users known from their tokens, token pairs and their rotation."""
+"""Writes for signing in: the API's users known from their tokens, token pairs and their rotation;
+writers' sign-up and the sign-in rate limit of the browser pages."""
 
 import hashlib
 import logging
@@ -8,12 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from directorstudio.accounts.models import RefreshToken, User
 from directorstudio.accounts.tokens import AccessToken, TokenError, access_token_issue
+from directorstudio.errors import Conflict, DomainError, InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -112,3 +116,93 @@ def _token_pair_create(*, user: User, session_id: uuid.UUID) -> TokenPair:
 
 def _digest(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+# --- Writers' accounts in the browser ---------------------------------------------------------
+
+
+def writer_sign_up(*, email: str, password: str) -> User:
+    """Create a writer (never staff) with this email and password.
+
+    The email is normalised and lower-cased as the user manager stores it; an address already
+    taken (compared case-insensitively, as the database's unique index does) raises `Conflict`,
+    a password Django's validators refuse raises `InvalidInput` with its messages under `password`.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    if not email:
+        raise InvalidInput({"email": ["Enter an email address."]})
+    try:
+        password_validation.validate_password(password, user=User(email=email))
+    except ValidationError as error:
+        raise InvalidInput({"password": list(error.messages)}) from None
+    if User.objects.filter(email__iexact=email).exists():
+        raise Conflict("An account with this email address already exists.", code="email_taken")
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password)
+    except IntegrityError:
+        # Another sign-up with the same address won the race.
+        raise Conflict("An account with this email address already exists.", code="email_taken") from None
+
+
+class SignInThrottled(DomainError):
+    """Too many failed sign-ins for this account or from this address; wait and try again."""
+
+    code = "sign_in_throttled"
+    message = "Too many failed sign-in attempts. Please wait a few minutes and try again, or reset your password."
+
+
+@dataclass(frozen=True)
+class SignInLimits:
+    """Failed sign-ins allowed per account and per client address within one window."""
+
+    per_account: int
+    per_address: int
+    window_seconds: int
+
+
+def sign_in_limits() -> SignInLimits:
+    return SignInLimits(
+        per_account=settings.SIGN_IN_FAILURES_PER_ACCOUNT,
+        per_address=settings.SIGN_IN_FAILURES_PER_ADDRESS,
+        window_seconds=settings.SIGN_IN_FAILURE_WINDOW_SECONDS,
+    )
+
+
+def sign_in_check_allowed(*, email: str, address: str) -> None:
+    """Raise `SignInThrottled` when this account or this address has used up its failed sign-ins.
+
+    Counted in the default cache, so every worker must share it (CACHE_URL). An unknown email is
+    counted like a known one, so the limit does not tell which addresses have accounts.
+    """
+    limits = sign_in_limits()
+    counts = cache.get_many([_account_key(email), _address_key(address)])
+    if counts.get(_account_key(email), 0) >= limits.per_account:
+        raise SignInThrottled()
+    if counts.get(_address_key(address), 0) >= limits.per_address:
+        raise SignInThrottled()
+
+
+def sign_in_failure_record(*, email: str, address: str) -> None:
+    """Count one failed sign-in against the account and the address (a fixed window from the first failure)."""
+    window = sign_in_limits().window_seconds
+    for key in (_account_key(email), _address_key(address)):
+        if not cache.add(key, 1, timeout=window):
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=window)
+
+
+def sign_in_success_record(*, email: str) -> None:
+    """A correct password clears the account's failures (the address keeps its count)."""
+    cache.delete(_account_key(email))
+
+
+def _account_key(email: str) -> str:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return f"sign-in-failures:account:{digest}"
+
+
+def _address_key(address: str) -> str:
+    return f"sign-in-failures:address:{address or 'unknown'}"

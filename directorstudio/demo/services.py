@@ -1,19 +1,25 @@
 """Writes for the demo: `seed_demo_data` fills a fresh database with believable writers and their work."""
 
 import hashlib
+import pathlib
 import random
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
+from clips.downloads import clip_download_url, clip_files_save
 from clips.models import ClipJob, ClipJobStatus, SceneDraft, VideoUpload
+from clips.providers.base import GeneratedClip
+from clips.providers.local import LocalClipProvider
 from continuity import engine
 from continuity.models import ContinuityLog, SceneState, Telemetry
-from credits.models import CreditsLedger
+from credits.models import CreditsLedger, MovementReason
 from credits.services import credits_first_clip_grant, credits_grant, credits_spend_for_clip_job, ledger_register
 from directorstudio.accounts.models import User
 from directorstudio.demo.stories import WRITERS, Scene, Story, Writer
@@ -32,6 +38,7 @@ STATUS_WEIGHTS = {
     ClipJobStatus.PROCESSING: 4,
     ClipJobStatus.QUEUED: 4,
 }
+DEMO_CLIP_SECONDS = 4
 PAID_STATUSES = (ClipJobStatus.QUEUED, ClipJobStatus.PROCESSING, ClipJobStatus.COMPLETED)
 CLIP_FAILURES = (
     "Pollo AI task failed: the prompt was flagged by content moderation.",
@@ -103,9 +110,11 @@ class _DemoLedger:
         ledger, _ = ledger_register(user_id=self.user_id, user_key=self.user_key, ledger_id=self.id)
         credits_first_clip_grant(ledger_id=ledger.id)
         for pack in self.packs:
-            credits_grant(ledger_id=ledger.id, amount=pack)
-        for _job in self.paid_jobs:
-            credits_spend_for_clip_job(user_id=self.user_id, user_key=self.user_key)
+            credits_grant(
+                ledger_id=ledger.id, amount=pack, note=f"Demo pack of {pack} clips", reason=MovementReason.PURCHASE
+            )
+        for job in self.paid_jobs:
+            credits_spend_for_clip_job(user_id=self.user_id, user_key=self.user_key, clip_job_id=job.id)
 
 
 @dataclass
@@ -116,6 +125,8 @@ class _DemoBuilder:
     now: datetime
     rows: dict[type[models.Model], list[models.Model]] = field(default_factory=dict)
     ledgers: list[_DemoLedger] = field(default_factory=list)
+    # Completed jobs and the prompt of the clip each plays (see `_plan_clips`).
+    clips: list[tuple[ClipJob, str]] = field(default_factory=list)
 
     def build(self, password_hash: str) -> None:
         self._add(User, self._user(ADMIN_EMAIL, password_hash, is_staff=True, is_superuser=True))
@@ -125,6 +136,9 @@ class _DemoBuilder:
             model.objects.bulk_create(self.rows.get(model, []))
         for ledger in self.ledgers:
             ledger.write()
+        for job, prompt in self.clips:
+            clip = _demo_clip(prompt)
+            clip_files_save(clip_job_id=job.id, video_path=clip.video_path, poster_path=clip.poster_path)
 
     def _add(self, model: type[models.Model], *rows: models.Model) -> None:
         self.rows.setdefault(model, []).extend(rows)
@@ -163,6 +177,7 @@ class _DemoBuilder:
             elements.update(name for scene in story.scenes for name in (*scene.characters, *scene.props))
         # The writer a newcomer signs in as shows every clip job status.
         jobs = self._give_statuses(jobs, every_status=writer.email == WRITER_EMAIL)
+        self._plan_clips(jobs, own_clip_each=writer.email == WRITER_EMAIL)
         self._add(ClipJob, *jobs)
         self._add_ledger(user, user_key, [job for job in jobs if job.status in PAID_STATUSES])
         self._add_telemetry(user, sorted(elements))
@@ -294,12 +309,20 @@ class _DemoBuilder:
                 job.submitted_at = self.now - timedelta(minutes=self.rng.uniform(1, 20))
             elif status == ClipJobStatus.COMPLETED:
                 job.completed_at = job.submitted_at + timedelta(seconds=self.rng.uniform(40, 240))
-                job.download_url = f"https://storage.example.com/pollo/{job.id}.mp4"
+                job.download_url = clip_download_url(clip_job_id=job.id, user_id=job.user_id)
             elif status == ClipJobStatus.FAILED:
                 job.completed_at = job.submitted_at + timedelta(seconds=self.rng.uniform(30, 600))
                 job.error_message = self.rng.choice(CLIP_FAILURES)
             sent.append(job)
         return sent
+
+    def _plan_clips(self, jobs: list[ClipJob], *, own_clip_each: bool) -> None:
+        """Choose the clip each completed job plays: its own prompt's, or (to seed quickly) the writer's first one."""
+        # Rendering takes about a second a clip: the writer a newcomer signs in as gets one per job,
+        # the other writers one each, shared by their completed jobs.
+        completed = [job for job in jobs if job.status == ClipJobStatus.COMPLETED]
+        for job in completed:
+            self.clips.append((job, job.prompt if own_clip_each else completed[0].prompt))
 
     def _add_ledger(self, user: User, user_key: str, paid_jobs: list[ClipJob]) -> None:
         packs = self.rng.sample(CREDIT_PACKS, k=self.rng.choice((1, 1, 2)))
@@ -326,6 +349,19 @@ class _DemoBuilder:
                     updated_at=updated_at,
                 ),
             )
+
+
+@cache
+def _clip_folder() -> tempfile.TemporaryDirectory:
+    """A temporary folder, removed when the process ends, for the demo clips rendered by this process."""
+    return tempfile.TemporaryDirectory(prefix="directorstudio-demo-clips-")
+
+
+@cache
+def _demo_clip(prompt: str) -> GeneratedClip:
+    """A real MP4 and poster of `prompt` from the local provider, rendered once per process and prompt."""
+    workdir = pathlib.Path(_clip_folder().name) / hashlib.sha256(prompt.encode()).hexdigest()[:24]
+    return LocalClipProvider().generate(prompt=prompt, seconds=DEMO_CLIP_SECONDS, workdir=workdir)
 
 
 def _fountain(story: Story, author: str, draft_date: datetime) -> str:

@@ -97,3 +97,20 @@ def page(browser: Browser, live_server, page_events: PageEvents) -> Iterator[Pag
     page_events.listen_to(page)
     yield page
     context.close()
+
+
+def sign_in_as_writer(page: Page, email: str, password: str, *, next_path: str = "") -> None:
+    """Sign a writer in through the writers' sign-in page and wait until they have left it.
+
+    They land on LOGIN_REDIRECT_URL (/screenplays/), or on `next_path` when given.
+    """
+    from urllib.parse import quote  # (appended helper: the module's imports above stay as they were)
+
+    page.goto(f"/accounts/login/?next={quote(next_path)}" if next_path else "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    if urlsplit(page.url).path == "/accounts/login/":
+        problem = page.locator(".form__errors").all_inner_texts()
+        pytest.fail(f"{email} could not sign in: {' '.join(problem) or 'still on the sign-in page'}")

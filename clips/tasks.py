@@ -1,0 +1,30 @@
+"""The worker's clip job tasks (Procrastinate): run one job, and sweep jobs a killed worker left in processing."""
+
+import uuid
+
+from django.conf import settings
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+from clips.services import CLIP_JOB_RUN_TASK, CLIP_JOBS_SWEEP_TASK, CLIP_QUEUE, clip_job_run, clip_jobs_sweep
+from directorstudio.errors import ServiceUnavailable
+
+
+@app.task(
+    name=CLIP_JOB_RUN_TASK,
+    queue=CLIP_QUEUE,
+    # Waits 10 s, then 100 s, ... between tries; clip_job_run fails the job itself after its last attempt.
+    retry=RetryStrategy(
+        max_attempts=settings.CLIP_JOB_MAX_ATTEMPTS, exponential_wait=10, retry_exceptions={ServiceUnavailable}
+    ),
+)
+def clip_job_run_task(clip_job_id: str) -> None:
+    """Run one clip job: make its clip and store it, or fail and refund it."""
+    clip_job_run(clip_job_id=uuid.UUID(clip_job_id))
+
+
+@app.periodic(cron="* * * * *", periodic_id="every_minute")
+@app.task(name=CLIP_JOBS_SWEEP_TASK, queue=CLIP_QUEUE)
+def clip_jobs_sweep_task(timestamp: int) -> None:
+    """Requeue, or after the last attempt fail and refund, jobs stuck in processing past the timeout."""
+    clip_jobs_sweep()
