@@ -262,3 +262,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DirectorStudio <no-r
 SIGN_IN_FAILURES_PER_ACCOUNT = env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=10)
 SIGN_IN_FAILURES_PER_ADDRESS = env.int("SIGN_IN_FAILURES_PER_ADDRESS", default=30)
 SIGN_IN_FAILURE_WINDOW_SECONDS = env.int("SIGN_IN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+
+# --- Screenplay import (screenplays/services.py) -------------------------------------------------
+# The largest .fountain, .txt or .fdx file an import takes (bytes); a 120-page script is ~250 KB.
+SCREENPLAY_IMPORT_MAX_BYTES = env.int("SCREENPLAY_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)

@@ -3,14 +3,17 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 
 from directorstudio.admin import DirectorStudioModelAdmin
-from screenplays.models import Screenplay, ScreenplaySection
-from screenplays.services import screenplay_update
+from screenplays.models import RevisionSource, Screenplay, ScreenplayRevision, ScreenplaySection
+from screenplays.services import screenplay_create, screenplay_update
 
 # A screenplay's page edits at most this many sections inline; the sections admin has them all.
 INLINE_SECTION_LIMIT = 50
+# A screenplay's page lists its latest saved versions, at most this many.
+HISTORY_LIMIT = 20
 
 
 class FirstSectionsFormSet(BaseInlineFormSet):
@@ -51,7 +54,7 @@ class ScreenplayAdmin(DirectorStudioModelAdmin):
     list_filter = ("created_at", "updated_at")
     date_hierarchy = "updated_at"
     ordering = ("user_id", "-updated_at")
-    readonly_fields = ("id", "version", "created_at", "updated_at", "all_sections")
+    readonly_fields = ("id", "version", "created_at", "updated_at", "all_sections", "history")
     form = ScreenplayAdminForm
     fields = (
         "id",
@@ -63,6 +66,7 @@ class ScreenplayAdmin(DirectorStudioModelAdmin):
         "created_at",
         "updated_at",
         "all_sections",
+        "history",
     )
     inlines = (ScreenplaySectionInline,)
 
@@ -78,15 +82,45 @@ class ScreenplayAdmin(DirectorStudioModelAdmin):
             obj.pk,
         )
 
+    @admin.display(description="history")
+    def history(self, obj: Screenplay) -> str:
+        """The latest saved versions: version, source, who saved it and when."""
+        if obj.pk is None:
+            return "-"
+        revisions = ScreenplayRevision.objects.filter(screenplay=obj).order_by("-version")[:HISTORY_LIMIT]
+        rows = format_html_join(
+            "",
+            "<li>v{} · {} · {} · {} · {}</li>",
+            (
+                (r.version, r.source, r.title, r.saved_by or "unknown", date_format(r.created_at, "DATETIME_FORMAT"))
+                for r in revisions.only("version", "source", "title", "saved_by", "created_at")
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows) if rows else "-"
+
     def save_model(self, request: HttpRequest, obj: Screenplay, form: ScreenplayAdminForm, change: bool) -> None:
-        """Save a change like the app does, as the next version; an app edit based on the old one then conflicts."""
+        """Save like the app does: version 1 for a new screenplay, the next for a change, each kept in history."""
         if not change:
-            super().save_model(request, obj, form, change)
+            created, _ = screenplay_create(
+                user_id=form.cleaned_data["user_id"],
+                title=form.cleaned_data["title"],
+                content=form.cleaned_data["content"],
+                id=obj.pk,
+                source=RevisionSource.ADMIN,
+                saved_by=request.user.pk,
+            )
+            obj.pk, obj.version = created.pk, created.version
+            obj.created_at, obj.updated_at = created.created_at, created.updated_at
+            obj._state.adding, obj._state.db = False, created._state.db
             return
         values = {name: form.cleaned_data[name] for name in form.changed_data if name != "based_on_version"}
         if values:
             saved = screenplay_update(
-                screenplay_id=obj.pk, based_on_version=form.cleaned_data["based_on_version"], values=values
+                screenplay_id=obj.pk,
+                based_on_version=form.cleaned_data["based_on_version"],
+                values=values,
+                saved_by=request.user.pk,
+                source=RevisionSource.ADMIN,
             )
             obj.version, obj.updated_at = saved.version, saved.updated_at
 

@@ -65,3 +65,60 @@ class ScreenplaySection(models.Model):
 
     def __str__(self) -> str:
         return self.heading
+
+
+class RevisionSource(models.TextChoices):
+    """Which client saved a screenplay version."""
+
+    APP = "app"
+    EDITOR = "editor"
+    ADMIN = "admin"
+    RESTORE = "restore"
+    IMPORT = "import"
+
+
+class RevisionQuerySet(OwnedQuerySet):
+    """Screenplay revisions, owned through their screenplay."""
+
+    owner_lookup = "screenplay__user_id"
+
+
+class ScreenplayRevision(models.Model):
+    """One saved version of a screenplay, kept for its history (a table of the server's own).
+
+    Written by the service that bumps `screenplays.version`, whichever client saved. `page_count`
+    caches the page count of the version's PDF once it has been rendered.
+    """
+
+    Source = RevisionSource
+
+    screenplay = models.ForeignKey(
+        Screenplay,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        db_index=False,  # covered by screenplay_revisions_version_unique
+    )
+    version = models.IntegerField()
+    title = models.TextField()
+    content = models.TextField(blank=True)
+    source = models.TextField(choices=Source.choices, default=Source.APP)
+    saved_by = models.UUIDField(null=True, blank=True, help_text="The user who saved this version, if known.")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    page_count = models.IntegerField(null=True, blank=True, help_text="Pages of this version's PDF, once rendered.")
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "screenplay_revisions"
+        ordering = ["screenplay_id", "-version"]
+        constraints = [
+            # Its index serves "a screenplay's versions, newest first" too, read backwards.
+            models.UniqueConstraint(fields=["screenplay", "version"], name="screenplay_revisions_version_unique"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="screenplay_revisions_version_positive"),
+            models.CheckConstraint(
+                condition=models.Q(source__in=RevisionSource.values), name="screenplay_revisions_source_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version}"

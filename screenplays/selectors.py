@@ -5,7 +5,7 @@ import uuid
 from django.db.models import QuerySet
 
 from directorstudio.errors import NotFound
-from screenplays.models import Screenplay, ScreenplaySection
+from screenplays.models import Screenplay, ScreenplayRevision, ScreenplaySection
 
 
 def screenplay_list(*, user_id: uuid.UUID | None) -> QuerySet[Screenplay]:
@@ -24,3 +24,21 @@ def screenplay_get(*, user_id: uuid.UUID | None, screenplay_id: uuid.UUID) -> Sc
 def screenplay_section_list(*, user_id: uuid.UUID | None) -> QuerySet[ScreenplaySection]:
     """The sections of the user's screenplays, in screenplay and `order_index` order."""
     return ScreenplaySection.objects.owned_by(user_id).order_by("screenplay_id", "order_index", "id")
+
+
+def screenplay_revision_list(*, user_id: uuid.UUID | None, screenplay_id: uuid.UUID) -> QuerySet[ScreenplayRevision]:
+    """The saved versions of one of the user's screenplays, newest first, without their content."""
+    return (
+        ScreenplayRevision.objects.owned_by(user_id)
+        .filter(screenplay_id=screenplay_id)
+        .defer("content")
+        .order_by("-version")
+    )
+
+
+def screenplay_revision_get(*, user_id: uuid.UUID | None, screenplay_id: uuid.UUID, version: int) -> ScreenplayRevision:
+    """One saved version of one of the user's screenplays, with its content."""
+    revision = ScreenplayRevision.objects.owned_by(user_id).filter(screenplay_id=screenplay_id, version=version).first()
+    if revision is None:
+        raise NotFound("This screenplay has no such saved version.")
+    return revision
