@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # The front page and the writers' screenplay pages (screenplays/urls.py: "", "screenplays/...").
+    path("", include("screenplays.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("directorstudio.accounts.urls")),
     path("api/", include("directorstudio.api_urls")),

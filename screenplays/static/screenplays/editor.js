@@ -1,0 +1,775 @@
+// The screenplay editor: CodeMirror with a Fountain mode, live preview, outline, versioned saves
+// (autosave, conflicts, offline drafts), history, statistics, exports and scene drafts.
+import {
+  EditorState, StateField, StateEffect, Prec, EditorView, keymap, drawSelection, highlightActiveLine, placeholder,
+  defaultKeymap, history, historyKeymap, StreamLanguage, syntaxHighlighting, HighlightStyle, autocompletion,
+  startCompletion, acceptCompletion, completionStatus, search, searchKeymap, highlightSelectionMatches, tags,
+} from "codemirror";
+import { tokenize, renderParts, outline, vocabulary, isHeading, isCue, HEADING_PREFIXES, TIMES_OF_DAY } from "screenplays/fountain";
+import { lineDiff, diffHtml, mergeWithMarkers } from "screenplays/diff";
+
+const AUTOSAVE_DELAY_MS = 2000;
+const DRAFT_DELAY_MS = 400;
+const app = document.getElementById("editor-app");
+const initial = JSON.parse(document.getElementById("screenplay-data").textContent);
+const apiBase = app.dataset.api;
+const draftPrefix = `directorstudio:screenplay:${initial.id}:`;
+const $ = (id) => document.getElementById(id);
+const titleInput = $("screenplay-title");
+const statusElement = $("save-status");
+const preview = $("preview-page");
+
+// --- The Fountain mode of the writing area ------------------------------------------------------
+// A line is classified when it starts, without seeing the next one: a capitals line after a blank
+// is shown as a cue (the preview, which sees the whole script, knows better).
+
+function classifyLine(stream, state) {
+  const text = stream.string.trim();
+  if (state.titlePage && (/^[^:\s][^:]*:/.test(text) || (state.line === "titleKey" && /^\s/.test(stream.string)))) return "titleKey";
+  state.titlePage = false;
+  if (["character", "dialogue", "parenthetical"].includes(state.line)) return text.startsWith("(") ? "parenthetical" : "dialogue";
+  if (!state.previousBlank) return "action";
+  if (text.startsWith("#")) return "section";
+  if (/^={3,}$/.test(text)) return "pageBreak";
+  if (text.startsWith("=")) return "synopsis";
+  if (text.startsWith("~")) return "lyrics";
+  if (/^>.*<$/.test(text)) return "centered";
+  if (isHeading(text)) return "sceneHeading";
+  if ((/TO:$/.test(text) && text === text.toUpperCase()) || text.startsWith(">")) return "transition";
+  if (!text.startsWith("!") && !text.endsWith(":") && isCue(text)) return "character";
+  return "action";
+}
+
+const fountainMode = {
+  name: "fountain",
+  startState: () => ({ boneyard: false, note: false, line: "action", titlePage: true, previousBlank: true }),
+  copyState: (state) => ({ ...state }),
+  blankLine(state) {
+    state.previousBlank = true;
+    state.titlePage = false;
+    state.line = "action";
+  },
+  token(stream, state) {
+    if (stream.sol()) {
+      state.line = classifyLine(stream, state);
+      state.previousBlank = false;
+    }
+    if (state.boneyard || stream.match("/*")) {
+      state.boneyard = !stream.skipTo("*/");
+      if (state.boneyard) stream.skipToEnd();
+      else stream.pos += 2;
+      return "boneyard";
+    }
+    if (state.note || stream.match("[[")) {
+      state.note = !stream.skipTo("]]");
+      if (state.note) stream.skipToEnd();
+      else stream.pos += 2;
+      return "note";
+    }
+    const rest = stream.string.slice(stream.pos);
+    const stop = rest.search(/\/\*|\[\[/);
+    stream.pos = stop > 0 ? stream.pos + stop : stream.string.length;
+    return state.line;
+  },
+  tokenTable: {
+    sceneHeading: tags.heading, character: tags.labelName, parenthetical: tags.meta, dialogue: tags.string,
+    transition: tags.keyword, centered: tags.quote, section: tags.heading1, synopsis: tags.docComment,
+    note: tags.annotation, boneyard: tags.comment, titleKey: tags.propertyName, pageBreak: tags.contentSeparator,
+    lyrics: tags.emphasis, action: tags.content,
+  },
+};
+
+const fountainHighlight = HighlightStyle.define([
+  { tag: tags.heading, class: "cmf-heading" },
+  { tag: tags.labelName, class: "cmf-character" },
+  { tag: tags.meta, class: "cmf-parenthetical" },
+  { tag: tags.string, class: "cmf-dialogue" },
+  { tag: tags.keyword, class: "cmf-transition" },
+  { tag: tags.quote, class: "cmf-centered" },
+  { tag: tags.heading1, class: "cmf-section" },
+  { tag: tags.docComment, class: "cmf-synopsis" },
+  { tag: tags.annotation, class: "cmf-note" },
+  { tag: tags.comment, class: "cmf-boneyard" },
+  { tag: tags.propertyName, class: "cmf-title-key" },
+  { tag: tags.contentSeparator, class: "cmf-page-break" },
+  { tag: tags.emphasis, class: "cmf-lyrics" },
+]);
+
+// --- Tab and Enter, the way screenwriting software moves between elements -----------------------
+
+function lineKind(doc, number) {
+  const text = doc.line(number).text.trim();
+  let first = number;
+  while (first > 1 && doc.line(first - 1).text.trim() !== "") first--;
+  const head = doc.line(first).text.trim();
+  if (first === 1 && /^[^:\s][^:]*:/.test(head) && !isHeading(head)) return "title";
+  if (first < number && isCue(head) && !isHeading(head)) return text.startsWith("(") ? "parenthetical" : "dialogue";
+  if (first === number && isHeading(text)) return "heading";
+  if (first === number && text && isCue(text)) return "character";
+  return "action";
+}
+
+// The start of a line whose typing becomes capitals: Tab on an empty line begins a character cue.
+const setCaps = StateEffect.define();
+const capsLine = StateField.define({
+  create: () => null,
+  update(value, transaction) {
+    for (const effect of transaction.effects) if (effect.is(setCaps)) return effect.value;
+    if (value === null) return null;
+    const mapped = transaction.changes.mapPos(value);
+    return transaction.state.doc.lineAt(transaction.state.selection.main.head).from === mapped ? mapped : null;
+  },
+});
+
+const capitalsOnCueLine = EditorView.inputHandler.of((view, from, to, text) => {
+  const start = view.state.field(capsLine);
+  if (start === null || view.state.doc.lineAt(from).from !== start || text === text.toUpperCase()) return false;
+  view.dispatch({ changes: { from, to, insert: text.toUpperCase() }, selection: { anchor: from + text.length }, userEvent: "input.type" });
+  return true;
+});
+
+function insertAtCursor(view, text, cursorOffset = text.length) {
+  const head = view.state.selection.main.head;
+  view.dispatch({ changes: { from: head, insert: text }, selection: { anchor: head + cursorOffset }, scrollIntoView: true, userEvent: "input" });
+}
+
+function smartEnter(view) {
+  const selection = view.state.selection.main;
+  const line = view.state.doc.lineAt(selection.head);
+  if (!selection.empty || selection.head !== line.to || line.text.trim() === "") return false;
+  const kind = lineKind(view.state.doc, line.number);
+  insertAtCursor(view, ["character", "parenthetical", "title"].includes(kind) ? "\n" : "\n\n");
+  return true;
+}
+
+function smartTab(view) {
+  if (completionStatus(view.state) === "active") return acceptCompletion(view);
+  const selection = view.state.selection.main;
+  if (!selection.empty) return false;
+  const { doc } = view.state;
+  const line = doc.lineAt(selection.head);
+  const previous = line.number > 1 ? doc.line(line.number - 1) : null;
+  const previousKind = previous && previous.text.trim() !== "" ? lineKind(doc, previous.number) : null;
+  if (line.text.trim() === "") {
+    if (["character", "dialogue", "parenthetical"].includes(previousKind)) {
+      insertAtCursor(view, "()", 1);
+      return true;
+    }
+    if (previousKind) insertAtCursor(view, "\n");
+    view.dispatch({ effects: setCaps.of(view.state.doc.lineAt(view.state.selection.main.head).from) });
+    startCompletion(view);
+    return true;
+  }
+  const kind = lineKind(doc, line.number);
+  if (kind === "character" && selection.head === line.to) {
+    insertAtCursor(view, "\n()", 2);
+    return true;
+  }
+  if (kind === "action" && !previousKind && line.text !== line.text.toUpperCase()) {
+    view.dispatch({ changes: { from: line.from, to: line.to, insert: line.text.toUpperCase() }, userEvent: "input" });
+    return true;
+  }
+  return false;
+}
+
+// --- Autocomplete: scene-heading prefixes, locations, times of day, character names ---------------
+
+let known = { characters: [], locations: [] };
+const cueOptions = () => known.characters.map((label) => ({ label, type: "variable", detail: "character" }));
+
+function fountainCompletions(context) {
+  const { doc } = context.state;
+  const line = doc.lineAt(context.pos);
+  const before = line.text.slice(0, context.pos - line.from);
+  if (line.number > 1 && doc.line(line.number - 1).text.trim() !== "") return null;
+  const time = /\s[-–—]\s*([A-Za-z ]*)$/.exec(before);
+  if (time && isHeading(before.trim())) {
+    return { from: context.pos - time[1].length, options: TIMES_OF_DAY.map((label) => ({ label, type: "constant", detail: "time of day" })), validFor: /^[A-Za-z ]*$/ };
+  }
+  const prefix = /^(INT\.\/EXT\.|INT\/EXT\.?|I\/E\.?|INT\.|EXT\.|EST\.|\.(?=\w))\s*/i.exec(before);
+  if (prefix && prefix[0].length > 1) {
+    const options = known.locations.map((label) => ({ label, apply: `${label} - `, type: "text", detail: "location" }));
+    return options.length ? { from: line.from + prefix[0].length, options, validFor: /^[^-–—]*$/ } : null;
+  }
+  const typedCaps = before !== "" && before === before.toUpperCase();
+  const caps = context.state.field(capsLine) !== null;
+  const options = [];
+  if (/^[A-Za-z./]*$/.test(before) && (context.explicit || typedCaps || before.length >= 3)) {
+    options.push(...HEADING_PREFIXES.filter((label) => label.toLowerCase().startsWith(before.toLowerCase())).map((label) => ({ label: label.trim(), apply: label, type: "keyword", detail: "scene heading" })));
+  }
+  if (context.explicit || caps || (typedCaps && /^[A-Z0-9 .'’-]+$/.test(before))) options.push(...cueOptions());
+  return options.length ? { from: line.from, options, validFor: /^[A-Za-z0-9 .'’\/-]*$/ } : null;
+}
+
+// --- Talking to the server ----------------------------------------------------------------------
+
+function api(url, { method = "GET", json, form } = {}) {
+  const headers = { "X-CSRFToken": app.dataset.csrf, Accept: "application/json" };
+  if (json !== undefined) headers["Content-Type"] = "application/json";
+  return fetch(url, { method, headers, body: json !== undefined ? JSON.stringify(json) : form, credentials: "same-origin" });
+}
+
+async function problem(response) {
+  try {
+    const body = await response.json();
+    return body.detail || Object.values(body).flat().join(" ") || `HTTP ${response.status}`;
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+}
+
+// --- The status, always visible and announced ----------------------------------------------------
+
+const STATUS_TEXT = {
+  saved: "Saved",
+  saving: "Saving…",
+  unsaved: "Unsaved changes",
+  offline: "Offline: changes kept in this browser",
+  conflict: "Saved elsewhere: choose which text to keep",
+  merging: "Unsaved changes: merge, then save (Ctrl+S)",
+};
+
+function setStatus(state, detail = "") {
+  const text = state === "error" ? `Error: ${detail || "not saved"}` : STATUS_TEXT[state];
+  statusElement.dataset.state = state;
+  if (statusElement.textContent !== text) statusElement.textContent = text;
+}
+
+// --- Saving: autosave, Ctrl/Cmd+S, versions, conflicts, offline drafts ----------------------------
+
+let base = { version: initial.version, content: initial.content, title: initial.title };
+let saving = null;
+let saveTimer = 0;
+let draftTimer = 0;
+let conflict = null;
+let mergingByHand = false;
+let replacing = false;
+
+const currentText = () => view.state.doc.toString();
+const isDirty = () => currentText() !== base.content || titleInput.value !== base.title;
+
+function keepDraft() {
+  clearTimeout(draftTimer);
+  if (!isDirty()) return;
+  try {
+    localStorage.setItem(draftPrefix + base.version, JSON.stringify({ content: currentText(), title: titleInput.value, keptAt: new Date().toISOString() }));
+  } catch {
+    // A full or disabled storage leaves only the open page with the text; the status still says unsaved.
+  }
+}
+
+function draftKeys() {
+  return Object.keys(localStorage).filter((key) => key.startsWith(draftPrefix));
+}
+
+function dropDrafts() {
+  draftKeys().forEach((key) => localStorage.removeItem(key));
+}
+
+function edited() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(keepDraft, DRAFT_DELAY_MS);
+  if (conflict) return;
+  setStatus(mergingByHand ? "merging" : navigator.onLine ? "unsaved" : "offline");
+  clearTimeout(saveTimer);
+  if (!mergingByHand) saveTimer = setTimeout(save, AUTOSAVE_DELAY_MS);
+}
+
+function adopt(row) {
+  base = { version: row.version, content: row.content, title: row.title };
+}
+
+function replaceText(content, title) {
+  replacing = true;
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: content } });
+  replacing = false;
+  titleInput.value = title;
+}
+
+/** Save now (waiting for a save under way first); resolves once the text is saved or could not be. */
+async function save() {
+  clearTimeout(saveTimer);
+  while (saving) await saving;
+  if (conflict) return;
+  if (!isDirty()) {
+    setStatus("saved");
+    return;
+  }
+  if (!navigator.onLine) {
+    keepDraft();
+    setStatus("offline");
+    return;
+  }
+  saving = sendSave();
+  await saving;
+  saving = null;
+}
+
+async function sendSave() {
+  const sent = { content: currentText(), title: titleInput.value };
+  setStatus("saving");
+  let response;
+  try {
+    response = await api(apiBase, { method: "PATCH", json: { version: base.version, ...sent } });
+  } catch {
+    keepDraft();
+    setStatus(navigator.onLine ? "error" : "offline", "the server could not be reached");
+    return;
+  }
+  if (response.ok) {
+    const row = await response.json();
+    adopt({ ...row, content: sent.content, title: sent.title });
+    mergingByHand = false;
+    dropDrafts();
+    if (isDirty()) edited();
+    else setStatus("saved");
+    refreshStatistics();
+    if (!$("history-panel").hidden) refreshHistory();
+  } else if (response.status === 409) {
+    const body = await response.json();
+    showConflict(body.current);
+  } else {
+    keepDraft();
+    setStatus("error", await problem(response));
+  }
+}
+
+function showConflict(current) {
+  keepDraft();
+  conflict = current;
+  setStatus("conflict");
+  const ops = lineDiff(currentText(), current.content);
+  $("conflict-version").textContent = current.version;
+  $("conflict-mine").innerHTML = diffHtml(ops.filter((item) => item.op !== "add"), { removed: "Only in your text" });
+  $("conflict-theirs").innerHTML = diffHtml(ops.filter((item) => item.op !== "del"), { added: "Only in the saved text" });
+  $("conflict-title-note").hidden = current.title === titleInput.value;
+  $("conflict-their-title").textContent = current.title;
+  const dialog = $("conflict-dialog");
+  if (!dialog.open) dialog.showModal();
+}
+
+function resolveConflict(choice) {
+  const current = conflict;
+  conflict = null;
+  $("conflict-dialog").close();
+  if (choice === "mine") {
+    adopt(current);
+    save();
+  } else if (choice === "theirs") {
+    adopt(current);
+    replaceText(current.content, current.title);
+    dropDrafts();
+    setStatus("saved");
+    refreshStatistics();
+  } else {
+    const merged = mergeWithMarkers(lineDiff(currentText(), current.content), "Yours", `Version ${current.version}`);
+    adopt(current);
+    mergingByHand = true;
+    replaceText(merged, titleInput.value);
+    keepDraft();
+    setStatus("merging");
+  }
+  view.focus();
+}
+
+function offerKeptDraft() {
+  const kept = draftKeys()
+    .map((key) => ({ version: Number(key.slice(draftPrefix.length)), ...JSON.parse(localStorage.getItem(key)) }))
+    .filter((draft) => draft.content !== initial.content || draft.title !== initial.title)
+    .sort((a, b) => b.keptAt.localeCompare(a.keptAt))[0];
+  if (!kept) {
+    dropDrafts();
+    return;
+  }
+  $("draft-when").textContent = new Date(kept.keptAt).toLocaleString();
+  $("draft-version").textContent = kept.version;
+  $("draft-banner").hidden = false;
+  $("draft-restore").onclick = () => {
+    $("draft-banner").hidden = true;
+    if (kept.version !== base.version) base = { version: kept.version, content: null, title: null };
+    replaceText(kept.content, kept.title);
+    edited();
+    save();
+    view.focus();
+  };
+  $("draft-discard").onclick = () => {
+    $("draft-banner").hidden = true;
+    dropDrafts();
+    view.focus();
+  };
+}
+
+// --- Preview, outline and the current scene -------------------------------------------------------
+
+let previewFrame = 0;
+let shownParts = [];
+let previewLines = [];
+let outlineItems = [];
+let outlineKey = "";
+let currentScene = -1;
+
+function schedulePreview() {
+  if (!previewFrame) previewFrame = requestAnimationFrame(refreshPreview);
+}
+
+function refreshPreview() {
+  previewFrame = 0;
+  performance.mark("preview-start");
+  const tokens = tokenize(currentText());
+  patchPreview(renderParts(tokens));
+  performance.measure("preview", "preview-start");
+  known = vocabulary(tokens);
+  outlineItems = outline(tokens);
+  const key = JSON.stringify(outlineItems);
+  if (key !== outlineKey) {
+    outlineKey = key;
+    renderOutline();
+  }
+  markCurrentScene(true);
+}
+
+/** Replace only the preview elements that changed: a keystroke costs one paragraph's layout, not the script's. */
+function patchPreview(parts) {
+  const next = parts.map((part) => part.html);
+  let start = 0;
+  while (start < shownParts.length && start < next.length && shownParts[start] === next[start]) start++;
+  let end = 0;
+  while (end < shownParts.length - start && end < next.length - start && shownParts[shownParts.length - 1 - end] === next[next.length - 1 - end]) end++;
+  for (let index = shownParts.length - end - 1; index >= start; index--) preview.children[index].remove();
+  const html = next.slice(start, next.length - end).join("");
+  if (html) {
+    const before = preview.children[start];
+    if (before) before.insertAdjacentHTML("beforebegin", html);
+    else preview.insertAdjacentHTML("beforeend", html);
+  }
+  shownParts = next;
+  previewLines = parts.map((part) => part.line);
+}
+
+function renderOutline() {
+  const list = $("outline-list");
+  $("outline-empty").hidden = outlineItems.length > 0;
+  list.replaceChildren(
+    ...outlineItems.map((item, index) => {
+      const entry = document.createElement("li");
+      entry.className = `outline-${item.kind}`;
+      if (item.depth) entry.style.setProperty("--depth", item.depth);
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.index = index;
+      button.dataset.line = item.line;
+      if (item.kind === "scene") {
+        const number = document.createElement("span");
+        number.className = "outline-number";
+        number.textContent = item.number;
+        button.append(number, " ", item.text);
+      } else button.textContent = item.text;
+      entry.append(button);
+      return entry;
+    }),
+  );
+  currentScene = -1;
+}
+
+function markCurrentScene(force = false) {
+  const line = view.state.doc.lineAt(view.state.selection.main.head).number - 1;
+  let index = -1;
+  outlineItems.forEach((item, position) => {
+    if (item.line <= line) index = position;
+  });
+  if (index === currentScene && !force) return;
+  currentScene = index;
+  for (const button of $("outline-list").querySelectorAll("button")) {
+    if (Number(button.dataset.index) === index) button.setAttribute("aria-current", "location");
+    else button.removeAttribute("aria-current");
+  }
+  followInPreview(line);
+}
+
+function followInPreview(line) {
+  let index = -1;
+  while (index + 1 < previewLines.length && previewLines[index + 1] <= line) index++;
+  const target = preview.children[index];
+  preview.querySelector(".fp-current")?.classList.remove("fp-current");
+  if (!target) return;
+  target.classList.add("fp-current");
+  const pane = $("preview-pane");
+  const top = target.offsetTop - pane.offsetTop;
+  if (top < pane.scrollTop || top > pane.scrollTop + pane.clientHeight - 40) pane.scrollTop = top - pane.clientHeight / 3;
+}
+
+function jumpTo(line) {
+  const position = view.state.doc.line(line + 1).from;
+  view.dispatch({ selection: { anchor: position }, effects: EditorView.scrollIntoView(position, { y: "start", yMargin: 24 }) });
+  app.dataset.view = "write";
+  syncViewButtons();
+  if (narrow.matches) document.querySelectorAll("[data-panel-toggle]").forEach((button) => togglePanel(button, false));
+  view.focus();
+}
+
+// --- History ------------------------------------------------------------------------------------
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+function ago(iso) {
+  const seconds = (new Date(iso) - Date.now()) / 1000;
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+  }
+  return relative.format(Math.round(seconds), "second");
+}
+
+async function refreshHistory() {
+  const list = $("history-list");
+  const response = await api(`${apiBase}revisions/`).catch(() => null);
+  if (!response || !response.ok) {
+    $("history-message").textContent = "The history could not be loaded.";
+    return;
+  }
+  const body = await response.json();
+  const revisions = Array.isArray(body) ? body : body.results;
+  $("history-message").textContent = revisions.length ? "" : "No saved versions yet.";
+  list.replaceChildren(
+    ...revisions.map((revision) => {
+      const entry = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "history-item";
+      const pages = revision.page_count ? ` · ${revision.page_count} p.` : "";
+      button.innerHTML = `<span class="history-version">Version ${revision.version}</span><span class="history-meta"></span>`;
+      button.querySelector(".history-meta").textContent = `${ago(revision.created_at)} · ${revision.source}${pages}`;
+      button.title = new Date(revision.created_at).toLocaleString();
+      if (revision.version === base.version) button.setAttribute("aria-current", "true");
+      button.addEventListener("click", () => showRevision(revision.version));
+      entry.append(button);
+      return entry;
+    }),
+  );
+}
+
+async function showRevision(version) {
+  const response = await api(`${apiBase}revisions/${version}/`);
+  if (!response.ok) {
+    $("history-message").textContent = await problem(response);
+    return;
+  }
+  const revision = await response.json();
+  $("revision-heading").textContent = `Version ${revision.version}`;
+  $("revision-meta").textContent = `Saved ${new Date(revision.created_at).toLocaleString()} from ${revision.source}. “${revision.title}”.`;
+  $("revision-diff").innerHTML = diffHtml(lineDiff(currentText(), revision.content), {
+    removed: "Only in the current text",
+    added: `Only in version ${revision.version}`,
+  });
+  const restore = $("revision-restore");
+  restore.textContent = `Restore version ${revision.version}`;
+  restore.disabled = revision.version === base.version && !isDirty();
+  restore.onclick = () => restoreRevision(revision.version);
+  $("revision-dialog").showModal();
+}
+
+async function restoreRevision(version) {
+  if (isDirty()) await save();
+  if (conflict) return;
+  const response = await api(`${apiBase}restore/`, { method: "POST", json: { version, based_on_version: base.version } });
+  $("revision-dialog").close();
+  if (response.ok) {
+    const row = await response.json();
+    adopt(row);
+    replaceText(row.content, row.title);
+    dropDrafts();
+    setStatus("saved");
+    refreshHistory();
+    refreshStatistics();
+  } else if (response.status === 409) {
+    showConflict((await response.json()).current);
+  } else setStatus("error", await problem(response));
+}
+
+// --- Statistics ---------------------------------------------------------------------------------
+
+function duration(seconds) {
+  const minutes = Math.round(seconds / 60);
+  return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+async function refreshStatistics() {
+  const response = await api(`${apiBase}statistics/`).catch(() => null);
+  if (!response || !response.ok) return;
+  const stats = await response.json();
+  const counts = (values) => Object.entries(values || {}).map(([name, count]) => `${name} ${count}`).join(" · ") || "—";
+  $("stat-scenes").textContent = stats.scenes;
+  $("stat-pages").textContent = stats.pages;
+  $("stat-words").textContent = stats.words.toLocaleString();
+  $("stat-time").textContent = duration(stats.running_time_seconds);
+  $("stat-int-ext").textContent = counts(stats.int_ext);
+  $("stat-day-night").textContent = counts(stats.day_night);
+  $("toolbar-pages").textContent = `${stats.pages} ${stats.pages === 1 ? "page" : "pages"}`;
+  $("stat-characters").replaceChildren(
+    ...stats.characters.map((character) => {
+      const row = document.createElement("tr");
+      const name = document.createElement("th");
+      name.scope = "row";
+      name.textContent = character.name;
+      const lines = document.createElement("td");
+      lines.textContent = character.lines;
+      row.append(name, lines);
+      return row;
+    }),
+  );
+}
+
+// --- Exports and scene drafts --------------------------------------------------------------------
+
+for (const link of document.querySelectorAll("[data-export]")) {
+  link.addEventListener("click", async (event) => {
+    if (!isDirty()) return;
+    event.preventDefault();
+    await save();
+    if (!isDirty()) window.location.href = link.href;
+  });
+}
+
+async function createSceneDrafts(mode) {
+  if (isDirty()) await save();
+  const message = $("drafts-message");
+  const seconds = Number($("drafts-duration").value);
+  if (!(seconds > 0)) {
+    message.textContent = "Give each scene a duration above zero seconds.";
+    return;
+  }
+  message.textContent = "Creating scene drafts…";
+  const response = await api(`${apiBase}scene_drafts/`, { method: "POST", json: { mode, default_duration: seconds } });
+  const body = await response.json().catch(() => ({}));
+  const choices = $("drafts-choices");
+  if (response.ok) {
+    const count = Array.isArray(body) ? body.length : (body.results || []).length;
+    message.textContent = `${count} scene ${count === 1 ? "draft is" : "drafts are"} on the timeline.`;
+    choices.hidden = true;
+    $("drafts-create").hidden = true;
+    $("open-timeline").hidden = false;
+    $("open-timeline").focus();
+  } else if (response.status === 409 && body.code === "scene_drafts_exist") {
+    message.textContent = "This project already has scene drafts. Replace them, or append these scenes after them?";
+    choices.hidden = false;
+    $("drafts-create").hidden = true;
+    $("drafts-replace").focus();
+  } else {
+    message.textContent = `Error: ${body.detail || Object.values(body).flat().join(" ") || response.status}`;
+  }
+}
+
+function openDraftsDialog() {
+  $("drafts-message").textContent = "";
+  $("drafts-choices").hidden = true;
+  $("drafts-create").hidden = false;
+  $("open-timeline").hidden = true;
+  $("drafts-dialog").showModal();
+}
+
+// --- Panels and the Write/Preview switch ---------------------------------------------------------
+
+function syncViewButtons() {
+  for (const button of document.querySelectorAll("[data-show-view]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.showView === app.dataset.view));
+  }
+}
+
+function togglePanel(button, open = button.getAttribute("aria-expanded") !== "true") {
+  button.setAttribute("aria-expanded", String(open));
+  $(button.getAttribute("aria-controls")).hidden = !open;
+  app.classList.toggle("has-panels", [...document.querySelectorAll("[data-panel-toggle]")].some((each) => each.getAttribute("aria-expanded") === "true"));
+  if (open && button.dataset.panelToggle === "history") refreshHistory();
+}
+
+// --- Wiring -------------------------------------------------------------------------------------
+
+const view = new EditorView({
+  parent: $("editor-host"),
+  state: EditorState.create({
+    doc: initial.content,
+    extensions: [
+      history(),
+      drawSelection(),
+      highlightActiveLine(),
+      highlightSelectionMatches(),
+      EditorView.lineWrapping,
+      StreamLanguage.define(fountainMode),
+      syntaxHighlighting(fountainHighlight),
+      capsLine,
+      capitalsOnCueLine,
+      autocompletion({ override: [fountainCompletions], icons: false }),
+      search({ top: true }),
+      placeholder("INT. SOMEWHERE - DAY\n\nStart writing…"),
+      Prec.high(keymap.of([{ key: "Enter", run: smartEnter }, { key: "Tab", run: smartTab }])),
+      keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap]),
+      EditorView.contentAttributes.of({ "aria-label": "Screenplay", spellcheck: "true", autocapitalize: "sentences" }),
+      EditorView.updateListener.of((update) => {
+        if (update.docChanged) {
+          schedulePreview();
+          if (!replacing) edited();
+        } else if (update.selectionSet) markCurrentScene();
+      }),
+    ],
+  }),
+});
+
+titleInput.addEventListener("input", edited);
+$("save-button").addEventListener("click", () => save());
+document.addEventListener("keydown", (event) => {
+  if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+    event.preventDefault();
+    save();
+  }
+});
+$("outline-list").addEventListener("click", (event) => {
+  const button = event.target.closest("button");
+  if (button) jumpTo(Number(button.dataset.line));
+});
+preview.addEventListener("dblclick", (event) => {
+  const index = [...preview.children].findIndex((element) => element.contains(event.target));
+  if (index >= 0) jumpTo(previewLines[index]);
+});
+for (const button of document.querySelectorAll("[data-panel-toggle]")) button.addEventListener("click", () => togglePanel(button));
+for (const button of document.querySelectorAll("[data-show-view]")) {
+  button.addEventListener("click", () => {
+    app.dataset.view = button.dataset.showView;
+    syncViewButtons();
+    if (app.dataset.view === "write") view.focus();
+  });
+}
+$("keep-mine").addEventListener("click", () => resolveConflict("mine"));
+$("take-theirs").addEventListener("click", () => resolveConflict("theirs"));
+$("merge-by-hand").addEventListener("click", () => resolveConflict("merge"));
+$("conflict-dialog").addEventListener("cancel", (event) => event.preventDefault());
+$("scene-drafts-button").addEventListener("click", openDraftsDialog);
+$("drafts-create").addEventListener("click", () => createSceneDrafts("create"));
+$("drafts-replace").addEventListener("click", () => createSceneDrafts("replace"));
+$("drafts-append").addEventListener("click", () => createSceneDrafts("append"));
+for (const button of document.querySelectorAll("[data-close-dialog]")) button.addEventListener("click", () => button.closest("dialog").close());
+window.addEventListener("online", () => {
+  if (isDirty()) save();
+});
+window.addEventListener("offline", () => {
+  if (isDirty()) {
+    keepDraft();
+    setStatus("offline");
+  }
+});
+window.addEventListener("pagehide", keepDraft);
+window.addEventListener("beforeunload", (event) => {
+  if (isDirty()) {
+    keepDraft();
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
+const narrow = window.matchMedia("(max-width: 1000px)");
+if (narrow.matches) togglePanel(document.querySelector('[data-panel-toggle="outline"]'), false);
+refreshPreview();
+syncViewButtons();
+setStatus("saved");
+refreshStatistics();
+offerKeptDraft();
+app.dataset.ready = "true";
+view.focus();
