@@ -1,8 +1,9 @@
 """Reads of screenplays and their sections, always within one user's rows."""
 
 import uuid
+from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 
 from directorstudio.errors import NotFound
 from screenplays.models import Screenplay, ScreenplayRevision, ScreenplaySection
@@ -42,3 +43,31 @@ def screenplay_revision_get(*, user_id: uuid.UUID | None, screenplay_id: uuid.UU
     if revision is None:
         raise NotFound("This screenplay has no such saved version.")
     return revision
+
+
+def screenplay_summary_list(*, user_id: uuid.UUID | None, title_contains: str = "") -> QuerySet[Screenplay]:
+    """The user's screenplays, most recently changed first, with `scene_count` and `page_count` (once counted).
+
+    `title_contains` narrows them to titles holding that text, whatever its case.
+    """
+    pages = ScreenplayRevision.objects.filter(screenplay=OuterRef("pk"), version=OuterRef("version")).values(
+        "page_count"
+    )
+    screenplays = screenplay_list(user_id=user_id)
+    if title_contains:
+        screenplays = screenplays.filter(title__icontains=title_contains)
+    return screenplays.annotate(
+        scene_count=Count("sections"), page_count=Subquery(pages[:1], output_field=IntegerField())
+    )
+
+
+def screenplay_titles(*, user_id: uuid.UUID | None, ids: Iterable[str]) -> dict[str, str]:
+    """The titles of the user's screenplays among `ids` (texts, such as project ids), keyed by those texts."""
+    uuids = []
+    for text in ids:
+        try:
+            uuids.append(uuid.UUID(text))
+        except ValueError:
+            continue
+    rows = screenplay_list(user_id=user_id).filter(pk__in=uuids).values_list("id", "title")
+    return {str(screenplay_id): title for screenplay_id, title in rows}

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from procrastinate.contrib.django import app as procrastinate_app
 from screenplain.export.fdx import to_fdx
 from screenplain.export.pdf import DocTemplate, to_pdf
 from screenplain.parsers.fountain import parse
@@ -23,6 +24,9 @@ TITLE_MAX = 300
 PROMPT_MAX = 500
 EXPORT_FORMATS = ("pdf", "fdx", "fountain")
 IMPORT_SUFFIXES = (".fountain", ".txt", ".fdx")
+# The worker's task that counts a saved version's pages (screenplays/tasks.py), named for queued jobs' sake.
+PAGE_COUNT_TASK = "screenplays.screenplay_revision_page_count"
+SCREENPLAY_QUEUE = "screenplays"
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,10 @@ def _sections_derive(*, screenplay: Screenplay) -> None:
 
 
 def _revision_add(*, screenplay: Screenplay, source: str, saved_by: uuid.UUID | None) -> ScreenplayRevision:
-    """Keep the screenplay's current version in its history."""
+    """Keep the screenplay's current version in its history, and have a worker count its PDF's pages."""
+    procrastinate_app.configure_task(name=PAGE_COUNT_TASK, queue=SCREENPLAY_QUEUE).defer(
+        screenplay_id=str(screenplay.pk), version=screenplay.version
+    )
     return ScreenplayRevision.objects.create(
         screenplay=screenplay,
         version=screenplay.version,
@@ -209,6 +216,17 @@ def screenplay_page_count(*, screenplay: Screenplay) -> int:
     _, page_count = _pdf_render(screenplay.content)
     _page_count_store(screenplay=screenplay, page_count=page_count)
     return page_count
+
+
+def screenplay_revision_page_count(*, screenplay_id: uuid.UUID, version: int) -> int | None:
+    """Render a saved version's PDF once and keep its page count; None when that version no longer exists."""
+    revision = ScreenplayRevision.objects.filter(screenplay_id=screenplay_id, version=version).first()
+    if revision is None:
+        return None
+    if revision.page_count is None:
+        _, revision.page_count = _pdf_render(revision.content)
+        revision.save(update_fields=["page_count"])
+    return revision.page_count
 
 
 def screenplay_statistics(*, screenplay: Screenplay) -> dict[str, Any]:

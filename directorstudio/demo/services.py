@@ -23,7 +23,8 @@ from credits.models import CreditsLedger, MovementReason
 from credits.services import credits_first_clip_grant, credits_grant, credits_spend_for_clip_job, ledger_register
 from directorstudio.accounts.models import User
 from directorstudio.demo.stories import WRITERS, Scene, Story, Writer
-from screenplays.models import Screenplay, ScreenplaySection
+from screenplays.models import RevisionSource, Screenplay, ScreenplayRevision, ScreenplaySection
+from screenplays.services import screenplay_revision_page_count
 
 ADMIN_EMAIL = "admin@directorstudio.local"
 WRITER_EMAIL = WRITERS[0].email
@@ -49,6 +50,7 @@ SEEDED_MODELS: tuple[type[models.Model], ...] = (
     User,
     Screenplay,
     ScreenplaySection,
+    ScreenplayRevision,
     SceneDraft,
     ClipJob,
     VideoUpload,
@@ -136,6 +138,8 @@ class _DemoBuilder:
             model.objects.bulk_create(self.rows.get(model, []))
         for ledger in self.ledgers:
             ledger.write()
+        for revision in self.rows[ScreenplayRevision]:
+            screenplay_revision_page_count(screenplay_id=revision.screenplay_id, version=revision.version)
         for job, prompt in self.clips:
             clip = _demo_clip(prompt)
             clip_files_save(clip_job_id=job.id, video_path=clip.video_path, poster_path=clip.poster_path)
@@ -195,6 +199,18 @@ class _DemoBuilder:
             updated_at=session_at - timedelta(hours=self.rng.uniform(1, 6)) if version > 1 else created_at,
         )
         self._add(Screenplay, screenplay)
+        self._add(
+            ScreenplayRevision,
+            ScreenplayRevision(
+                screenplay=screenplay,
+                version=version,
+                title=screenplay.title,
+                content=screenplay.content,
+                source=RevisionSource.APP,
+                saved_by=user.id,
+                created_at=screenplay.updated_at,
+            ),
+        )
         drafts = []
         for index, scene in enumerate(story.scenes):
             self._add(
