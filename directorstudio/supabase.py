@@ -1,10 +1,16 @@
 """What running on a Supabase database asks of the server beyond the schema."""
 
+import logging
+from collections.abc import Iterable
+
 from django.apps import apps
 from django.conf import settings
 from django.core.cache.backends.db import DatabaseCache
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import CheckConstraint, Model
+
+logger = logging.getLogger(__name__)
 
 # The relations of schema.md, shared with the mobile app: Supabase's own policies rule them.
 # Every other table is the server's, and is closed to Supabase's Data API.
@@ -68,3 +74,59 @@ def server_tables_close_to_data_api(*, using: str = DEFAULT_DB_ALIAS) -> list[st
         for table in to_close:
             cursor.execute(f"ALTER TABLE {connection.ops.quote_name(table)} ENABLE ROW LEVEL SECURITY")
     return sorted(to_close)
+
+
+def declared_constraints_adopt(*, schema_editor, models: Iterable[type[Model]]) -> list[str]:
+    """Create the indexes and constraints `models` declare that an adopted database lacks; return what was refused.
+
+    `migrate --fake-initial` takes a table that already exists as it is, without the initial
+    migration's indexes and constraints. A check is added NOT VALID, so it binds new rows at once,
+    then validated; existing rows that break it are reported (and kept), as are duplicates that
+    keep a unique constraint from being made.
+    """
+    refused = []
+    connection = schema_editor.connection
+    for model in models:
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s)"
+                " UNION SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %s",
+                [connection.ops.quote_name(table), table],
+            )
+            present = {name for (name,) in cursor.fetchall()}
+        for index in model._meta.indexes:
+            if index.name not in present:
+                schema_editor.add_index(model, index)
+        for constraint in model._meta.constraints:
+            if constraint.name in present:
+                continue
+            if isinstance(constraint, CheckConstraint):
+                refused += _check_add(schema_editor=schema_editor, model=model, constraint=constraint)
+                continue
+            try:
+                with transaction.atomic(using=connection.alias):
+                    schema_editor.add_constraint(model, constraint)
+            except IntegrityError:
+                refused.append(f"{table}: rows break {constraint.name}; fix them and migrate again.")
+    for message in refused:
+        logger.warning(message)
+    return refused
+
+
+def _check_add(*, schema_editor, model: type[Model], constraint: CheckConstraint) -> list[str]:
+    connection = schema_editor.connection
+    table, name = (connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(constraint.name))
+    condition = constraint._get_check_sql(model, schema_editor)
+    schema_editor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition}) NOT VALID")
+    with connection.cursor() as cursor:
+        # The table and the condition come from the model's own declaration, not from input.
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE NOT ({condition})")  # noqa: S608
+        breaking = cursor.fetchone()[0]
+    if breaking:
+        return [
+            f"{model._meta.db_table}: {breaking} existing rows break {constraint.name}; it binds new rows, and "
+            f"`ALTER TABLE {table} VALIDATE CONSTRAINT {name}` succeeds once they are fixed."
+        ]
+    schema_editor.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+    return []

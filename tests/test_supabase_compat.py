@@ -215,6 +215,54 @@ def test_migrate_fake_initial_adopts_a_supabase_database(supabase_database):
     assert supabase_database.execute("SELECT total_scenes FROM continuity_daily_analytics").fetchall() == [(1,)]
 
 
+def constraints(database: psycopg.Connection, table: str) -> dict[str, bool]:
+    """The table's constraints by name, each with whether PostgreSQL has validated it."""
+    return dict(
+        database.execute("SELECT conname, convalidated FROM pg_constraint WHERE conrelid = %s::regclass", [table])
+    )
+
+
+def test_migrate_gives_an_adopted_database_the_declared_constraints_and_a_cascading_section_key(supabase_database):
+    assert migrate_fake_initial(supabase_database).returncode == 0
+
+    adopted = constraints(supabase_database, "credits_ledger") | constraints(supabase_database, "screenplays")
+    assert adopted.items() >= {
+        ("credits_ledger_credits_nonnegative", True),
+        ("credits_ledger_user_key_unique", True),
+        ("screenplays_version_positive", True),
+    }
+    assert {"screenplays_user_updated_idx", "credits_ledger_user_idx", "sections_screenplay_order_idx"} <= {
+        name for (name,) in supabase_database.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+    }
+    screenplay = supabase_database.execute("SELECT screenplay_id FROM screenplay_sections LIMIT 1").fetchone()[0]
+    supabase_database.execute("DELETE FROM screenplays WHERE id = %s", [screenplay])
+    for table in ("screenplay_sections", "screenplay_revisions"):
+        assert supabase_database.execute(
+            sql.SQL("SELECT count(*) FROM {} WHERE screenplay_id = %s").format(sql.Identifier(table)), [screenplay]
+        ).fetchone() == (0,)
+
+
+def test_rows_that_break_a_rule_are_reported_and_kept_while_the_rule_binds_new_rows(supabase_database):
+    supabase_database.execute(
+        "INSERT INTO credits_ledger (id, user_key, credits, user_id) VALUES (gen_random_uuid(), 'overdrawn', -2, %s)",
+        [ALICE],
+    )
+
+    result = migrate_fake_initial(supabase_database)
+
+    assert result.returncode == 0, result.stderr
+    assert "1 existing rows break credits_ledger_credits_nonnegative" in result.stderr
+    assert constraints(supabase_database, "credits_ledger")["credits_ledger_credits_nonnegative"] is False
+    assert supabase_database.execute("SELECT credits FROM credits_ledger WHERE user_key = 'overdrawn'").fetchone() == (
+        -2,
+    )
+    with pytest.raises(psycopg.errors.CheckViolation):
+        supabase_database.execute("UPDATE credits_ledger SET credits = -5 WHERE user_key <> 'overdrawn'")
+    reconcile = manage(supabase_database, "credits_reconcile")
+    assert reconcile.returncode != 0
+    assert "overdrawn" in reconcile.stdout
+
+
 def test_migrate_closes_the_servers_own_tables_to_the_data_api(supabase_database):
     assert migrate_fake_initial(supabase_database).returncode == 0
 

@@ -1,6 +1,7 @@
 """Open every existing ledger row (Supabase's or the demo's) with an opening-balance movement.
 
 From then on the sum of a key's movements equals its balance, which `credits_reconcile` checks.
+Rows with a negative balance are left for `credits_reconcile` to report.
 """
 
 from django.db import migrations
@@ -11,6 +12,9 @@ SELECT gen_random_uuid(), ledger.id, ledger.user_key, ledger.credits, ledger.cre
        'The balance when the movement history began.', now()
 FROM credits_ledger AS ledger
 WHERE NOT EXISTS (SELECT 1 FROM credits_movements AS movement WHERE movement.ledger_id = ledger.id)
+  -- A negative balance (possible in a database adopted without the CHECK) opens nothing:
+  -- credits_reconcile then reports the row instead of the history hiding it.
+  AND ledger.credits >= 0
 """
 
 
