@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from directorstudio.querysets import OwnedQuerySet
 
+# No key holds more credits than this (a pack is at most 350): a typo or a bug meets a wall, and sums stay small.
+CREDITS_MAX = 1_000_000
+
 
 class CreditsLedger(models.Model):
     """The credit balance of one `user_key` (an Apple-account key), never below zero."""
@@ -32,6 +35,9 @@ class CreditsLedger(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user_key"], name="credits_ledger_user_key_unique"),
             models.CheckConstraint(condition=models.Q(credits__gte=0), name="credits_ledger_credits_nonnegative"),
+            models.CheckConstraint(
+                condition=models.Q(credits__lte=CREDITS_MAX), name="credits_ledger_credits_at_most_the_maximum"
+            ),
         ]
 
     def __str__(self) -> str:

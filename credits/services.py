@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from credits import appstore
-from credits.models import CreditMovement, CreditsLedger, MovementReason
+from credits.models import CREDITS_MAX, CreditMovement, CreditsLedger, MovementReason
 from directorstudio.errors import Conflict, InsufficientCredits, InvalidInput, NotFound
 from directorstudio.services import row_create_idempotent
 
@@ -50,6 +50,10 @@ def _move(
     balance = ledger.credits + amount
     if balance < 0:
         raise InsufficientCredits(credits=ledger.credits)
+    if balance > CREDITS_MAX:
+        raise InvalidInput(
+            {"amount": [f"A key may hold at most {CREDITS_MAX} credits; this one has {ledger.credits}."]}
+        )
     now = timezone.now()
     ledger.credits = balance
     ledger.updated_at = now

@@ -429,3 +429,31 @@ def test_movements_are_listed_read_only_and_searchable_by_key_and_transaction(st
     movement = CreditMovement.objects.first()
     assert staff_client.get(reverse("admin:credits_creditmovement_change", args=[movement.pk])).status_code == 200
     assert staff_client.get(reverse("admin:credits_creditmovement_add")).status_code == 403
+
+
+# --- Bounds ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_balance_has_a_ceiling_that_a_grant_cannot_pass(staff_client, claimed):
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE credits_ledger SET credits = 999999 WHERE id = %s", [claimed.pk])
+
+    response = staff_client.post(change_url(claimed), ledger_form(claimed, direction="grant", amount="5", note="Gift"))
+
+    assert response.status_code == 200
+    assert "at most 1000000 credits" in response.text
+    claimed.refresh_from_db()
+    assert claimed.credits == 999999
+
+
+@pytest.mark.django_db
+def test_user_statistics_answers_when_a_users_keys_sum_past_an_integer(as_alice, alice):
+    CreditsLedger.objects.bulk_create(
+        CreditsLedger(user_id=alice.pk, user_key=apple_key(str(n)), credits=1_000_000) for n in range(2200)
+    )
+
+    response = as_alice.get("/api/v1/user_statistics/")
+
+    assert response.status_code == 200
+    assert response.json()[0]["credits"] == 2**31 - 1
