@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
-from continuity.engine import PERFORMANCE_CATEGORIES
+from continuity.engine import PERFORMANCE_BANDS, RULES, issues_from_json
 from continuity.models import (
     ContinuityLog,
     DailyAnalytics,
@@ -13,6 +15,25 @@ from continuity.models import (
 )
 from continuity.services import telemetry_update
 from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, json_summary
+
+
+class PerformanceCategoryFilter(admin.SimpleListFilter):
+    """Filter telemetry (the table or the view) by performance category: the rate's band, no scan for values."""
+
+    title = "performance category"
+    parameter_name = "performance_category"
+
+    def lookups(self, request, model_admin):
+        return [(band.name, band.name) for band in PERFORMANCE_BANDS]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        ceiling = None
+        for band in PERFORMANCE_BANDS:
+            if band.name == self.value():
+                within = queryset.filter(rate__gte=band.lowest_rate) if band is not PERFORMANCE_BANDS[-1] else queryset
+                return within.filter(rate__lt=ceiling) if ceiling is not None else within
+            ceiling = band.lowest_rate
+        return queryset
 
 
 @admin.register(SceneState)
@@ -46,27 +67,56 @@ class SceneStateAdmin(DirectorStudioModelAdmin):
         return json_summary(obj.props)
 
 
+class IssueRuleFilter(admin.SimpleListFilter):
+    """Filter validations by a rule among their issues, stored as objects or as the app's plain messages."""
+
+    title = "issue rule"
+    parameter_name = "rule"
+    # How each rule's message reads when the app stored the message alone.
+    LEGACY_WORDS = {"prop_persistence": "disappeared (was in scene", "character_location": "vanished from"}
+
+    def lookups(self, request, model_admin):
+        return [(rule, rule.replace("_", " ")) for rule in RULES]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() not in RULES:
+            return queryset
+        legacy = self.LEGACY_WORDS.get(self.value(), "Tone jumped:")
+        return queryset.filter(Q(issues__contains=[{"rule": self.value()}]) | Q(issues__icontains=legacy))
+
+
 @admin.register(ContinuityLog)
 class ContinuityLogAdmin(DirectorStudioModelAdmin):
     list_display = ("scene_id", "confidence", "passed", "issues_summary", "user_id", "timestamp")
     list_display_links = ("scene_id", "confidence")
     search_fields = ("=id", "=user_id", "=scene_id")
-    list_filter = ("passed", "timestamp")
+    list_filter = ("passed", IssueRuleFilter, "timestamp")
     date_hierarchy = "timestamp"
     ordering = ("-timestamp",)  # newest first, from continuity_logs_timestamp_idx
-    readonly_fields = ("id", "created_at")
-    fields = ("id", "user_id", "scene_id", "confidence", "passed", "issues", "timestamp", "created_at")
+    readonly_fields = ("id", "issue_list", "created_at")
+    fields = ("id", "user_id", "scene_id", "confidence", "passed", "issue_list", "issues", "timestamp", "created_at")
 
     @admin.display(description="issues")
     def issues_summary(self, obj: ContinuityLog) -> str:
-        return json_summary(obj.issues)
+        return json_summary([issue.message for issue in issues_from_json(obj.issues)] or obj.issues)
+
+    @admin.display(description="issues found")
+    def issue_list(self, obj: ContinuityLog) -> str:
+        """The issues one a line, with rule and severity, whichever shape they were stored in."""
+        issues = issues_from_json(obj.issues)
+        return (
+            format_html_join(
+                "\n", "<div>{} <small>({}, {})</small></div>", ((i.message, i.rule, i.severity or "—") for i in issues)
+            )
+            or "—"
+        )
 
 
 @admin.register(Telemetry)
 class TelemetryAdmin(DirectorStudioModelAdmin):
     list_display = ("element", "attempts", "successes", "rate", "user_id", "updated_at")
     search_fields = ("=user_id", "element")
-    list_filter = ("updated_at", "timestamp")
+    list_filter = (PerformanceCategoryFilter, "updated_at", "timestamp")
     date_hierarchy = "updated_at"
     ordering = ("user_id", "element")
     readonly_fields = ("rate", "created_at", "updated_at")
@@ -101,21 +151,6 @@ class RecentValidationAdmin(DatabaseViewAdmin):
     search_fields = ("=user_id", "=scene_id")
     list_filter = ("passed", "timestamp")
     date_hierarchy = "timestamp"
-
-
-class PerformanceCategoryFilter(admin.SimpleListFilter):
-    """Filter telemetry performance by its category, without scanning the view for distinct values."""
-
-    title = "performance category"
-    parameter_name = "performance_category"
-
-    def lookups(self, request, model_admin):
-        return [(category, category) for category in PERFORMANCE_CATEGORIES]
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(performance_category=self.value())
-        return queryset
 
 
 @admin.register(TelemetryPerformance)

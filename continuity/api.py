@@ -2,18 +2,29 @@ from typing import Any
 
 from django.db import models
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from continuity import filters, selectors
-from continuity.engine import PERFORMANCE_BANDS
+from continuity.engine import NEVER_TRIED_RATE, PERFORMANCE_BANDS
 from continuity.serializers import (
     ContinuityLogSerializer,
     DailyAnalyticsSerializer,
+    EnhancedPromptSerializer,
+    EnhancePromptSerializer,
     RecentValidationSerializer,
+    SceneInputSerializer,
     SceneStateSerializer,
     TelemetryPerformanceSerializer,
+    TelemetryRecordListSerializer,
+    TelemetryRecordSerializer,
     TelemetrySerializer,
+    ValidateBatchSerializer,
+    ValidationResultSerializer,
 )
-from continuity.services import telemetry_create, telemetry_update
+from continuity.services import scene_states_validate, telemetry_create, telemetry_record, telemetry_update
 from directorstudio.api import OwnedRowViewSet, OwnedViewRowViewSet
 from directorstudio.openapi import WRITE_ERRORS, error_responses, owned_row_schema
 
@@ -66,6 +77,15 @@ class ContinuityLogViewSet(OwnedRowViewSet):
 @owned_row_schema(
     TelemetrySerializer,
     rows="telemetry rows",
+    record=extend_schema(
+        summary="Record whether prompt elements showed up in a clip",
+        description='A body of one `{"element", "appeared"}` or a list of them (at most 1000). Each record adds '
+        "one attempt, and one success when `appeared`, to your row of the element (created when missing), and "
+        "`rate` is recomputed, in one statement per element: concurrent records lose no count. Answers the rows "
+        "of the elements recorded. Counters past 2147483647 are a 409 (`telemetry_full`).",
+        request=TelemetryRecordSerializer(many=True),
+        responses={200: TelemetrySerializer(many=True), **error_responses(*WRITE_ERRORS)},
+    ),
     create=extend_schema(
         summary="Create one of your telemetry rows",
         description="`rate` is computed as successes / attempts (0 while attempts is 0). A create for an element "
@@ -92,6 +112,26 @@ class TelemetryViewSet(OwnedRowViewSet):
 
     def perform_update(self, serializer) -> None:
         serializer.instance = telemetry_update(telemetry=serializer.instance, values=serializer.validated_data)
+
+    @action(detail=False, methods=["post"], filterset_class=None)
+    def record(self, request: Request) -> Response:
+        records = TelemetryRecordListSerializer(
+            data={"records": request.data if isinstance(request.data, list) else [request.data]}
+        )
+        records.is_valid(raise_exception=True)
+        rows = telemetry_record(user_id=request.user.pk, records=records.validated_data["records"])
+        return Response(TelemetrySerializer(rows, many=True).data)
+
+    @extend_schema(exclude=True)
+    @record.mapping.get
+    @record.mapping.put
+    @record.mapping.patch
+    @record.mapping.delete
+    def element_named_record(self, request: Request, *args, **kwargs) -> Response:
+        """Serve the row of the element "record", whose item path the record action's path shadows."""
+        self.kwargs[self.lookup_field] = "record"
+        handlers = {"GET": self.retrieve, "PUT": self.update, "PATCH": self.partial_update, "DELETE": self.destroy}
+        return handlers[request.method](request, *args, **kwargs)
 
 
 @extend_schema_view(
@@ -140,3 +180,68 @@ class TelemetryPerformanceViewSet(OwnedViewRowViewSet):
     rows = staticmethod(selectors.telemetry_performance_list)
     serializer_class = TelemetryPerformanceSerializer
     filterset_class = filters.TelemetryPerformanceFilter
+
+
+# The engine's actions conflict with nothing stored: a scene state is replaced under the caller's own number.
+ENGINE_ERRORS = (400, 401, 413, 415)
+VALIDATION_RULES = (
+    "Confidence starts at 1.0 and is multiplied by 0.7 for each prop of the previous scene missing, by 0.5 for each "
+    "character of the previous scene missing when both share the location, and by 0.6 when the tones' VADER "
+    "sentiments differ by more than 0.8; the scene passes at 0.6 or more, below that `ask_human` is true. Names "
+    "compare without case or extra whitespace. The scene is stored as your scene state (replacing the one with its "
+    '`id`) and every validation is a `continuity_logs` row. `enhanced_prompt` appends ", CLEARLY SHOWING <prop>" '
+    f'for each prop whose telemetry rate is below 0.5 (never tried: {NEVER_TRIED_RATE}) and ", <character> with same '
+    'appearance as previous scene" for each character of the previous scene.'
+)
+
+
+@extend_schema_view(
+    validate=extend_schema(
+        summary="Validate a scene against the previous one",
+        description=f"Compared with `previous_id`, by default with your scene state of the greatest id below `id`. "
+        f"{VALIDATION_RULES}",
+        request=SceneInputSerializer,
+        responses={200: ValidationResultSerializer, **error_responses(*ENGINE_ERRORS)},
+    ),
+    validate_batch=extend_schema(
+        summary="Validate an ordered sequence of scenes",
+        description="Each scene is compared with its `previous_id` or else the scene before it in `scenes` (at most "
+        "500); the first with your scene state of the greatest id below its own, or with nothing when "
+        f"`opens_sequence`. All scenes and logs are stored, or none (one transaction). {VALIDATION_RULES}",
+        request=ValidateBatchSerializer,
+        responses={200: ValidationResultSerializer(many=True), **error_responses(*ENGINE_ERRORS)},
+    ),
+    enhance_prompt=extend_schema(
+        summary="Enhance a scene's prompt with your telemetry",
+        description="Applies the enhancement rules (see validate) without storing anything. The previous scene is "
+        "`previous_id`, else your scene state of the greatest id below `id`, else none.",
+        request=EnhancePromptSerializer,
+        responses={200: EnhancedPromptSerializer, **error_responses(*ENGINE_ERRORS)},
+    ),
+)
+class ContinuityViewSet(viewsets.GenericViewSet):
+    """The continuity engine on the server: validation of scenes and prompt enhancement for the signed-in user."""
+
+    @action(detail=False, methods=["post"])
+    def validate(self, request: Request) -> Response:
+        scene = SceneInputSerializer(data=request.data)
+        scene.is_valid(raise_exception=True)
+        results = scene_states_validate(user_id=request.user.pk, scenes=[scene.validated_data])
+        return Response(ValidationResultSerializer(results[0]).data)
+
+    @action(detail=False, methods=["post"])
+    def validate_batch(self, request: Request) -> Response:
+        batch = ValidateBatchSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        results = scene_states_validate(user_id=request.user.pk, **batch.validated_data)
+        return Response(ValidationResultSerializer(results, many=True).data)
+
+    @action(detail=False, methods=["post"])
+    def enhance_prompt(self, request: Request) -> Response:
+        scene = EnhancePromptSerializer(data=request.data)
+        scene.is_valid(raise_exception=True)
+        values = dict(scene.validated_data)
+        prompt = selectors.prompt_enhanced(
+            user_id=request.user.pk, previous_id=values.pop("previous_id", None), scene=values
+        )
+        return Response({"enhanced_prompt": prompt})

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 from continuity import api
 
 router = SimpleRouter()
+router.register("continuity", api.ContinuityViewSet, basename="continuity")
 router.register("continuity_scene_states", api.SceneStateViewSet, basename="continuity-scene-state")
 router.register("continuity_logs", api.ContinuityLogViewSet, basename="continuity-log")
 router.register("continuity_telemetry", api.TelemetryViewSet, basename="continuity-telemetry")

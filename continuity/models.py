@@ -188,3 +188,31 @@ class TelemetryPerformance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.element}: {self.performance_category}"
+
+
+class SceneLink(models.Model):
+    """Which scene state a scene draft's continuity is kept in: the server's own link, not part of the app's schema.
+
+    A scene draft (a UUID on a project's timeline) and a scene state (the app's integer scene
+    number) are numbered independently; the link survives reordering the timeline.
+    """
+
+    scene_draft = models.OneToOneField(
+        "clips.SceneDraft", on_delete=models.CASCADE, primary_key=True, db_column="scene_draft_id"
+    )
+    user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
+    scene_state_id = models.IntegerField(help_text="The linked scene state's id among the user's scene states.")
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "continuity_scene_links"
+        verbose_name = "scene link"
+        verbose_name_plural = "scene links"
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "scene_state_id"], name="continuity_scene_links_state_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scene draft {self.scene_draft_id} → scene {self.scene_state_id}"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("accounts/", include("directorstudio.accounts.urls")),
     path("api/", include("directorstudio.api_urls")),
     path("media/clips/", include("clips.urls")),
+    path("continuity/", include("continuity.urls")),
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone as django_timezone
 
 from clips.models import ClipJob, ProjectOverview, SceneDraft
 from continuity.models import ContinuityLog, DailyAnalytics, RecentValidation, Telemetry, TelemetryPerformance
+from continuity.services import telemetry_record
 from credits.models import CreditsLedger, UserStatistics
 from directorstudio.accounts.models import User
 from screenplays.models import Screenplay
@@ -204,3 +205,46 @@ def test_user_statistics_aggregates_each_source_once_per_user():
         BOB: ("bob@example.com", 0, 1, 0, 1, at(11)),
         idle.id: ("idle@example.com", 0, 0, 0, 0, None),
     }
+
+
+def test_daily_analytics_of_a_day_without_failures_counts_zero_failed_and_days_without_logs_have_no_row():
+    for confidence, moment in [(1.0, at(20, 9)), (0.7, at(20, 10)), (0.6, at(20, 11))]:
+        log(ALICE, confidence, moment)
+    log(ALICE, 0.35, at(22, 9))
+
+    rows = list(
+        DailyAnalytics.objects.filter(user_id=ALICE)
+        .order_by("validation_date")
+        .values_list("validation_date", "total_scenes", "scenes_passed", "scenes_failed", "min_confidence")
+    )
+
+    assert rows == [(at(20, 0), 3, 3, 0, 0.6), (at(22, 0), 1, 0, 1, 0.35)]
+
+
+def test_recent_validations_count_issues_of_either_shape():
+    now = django_timezone.now()
+    engine_issue = {"rule": "prop_persistence", "element": "lamp", "message": "lamp disappeared", "severity": "low"}
+    log(ALICE, 0.49, now - timedelta(hours=1), issues=[engine_issue, engine_issue], scene_id=1)
+    log(ALICE, 0.7, now - timedelta(hours=2), issues=["lamp disappeared (was in scene 1)"], scene_id=2)
+    log(ALICE, 0.35, now - timedelta(hours=3), issues=[engine_issue, "Delia vanished from Diner"], scene_id=3)
+
+    assert list(
+        RecentValidation.objects.filter(user_id=ALICE).order_by("scene_id").values_list("scene_id", "issue_count")
+    ) == [(1, 2), (2, 1), (3, 2)]
+
+
+def test_telemetry_performance_of_recorded_and_never_tried_elements():
+    telemetry_record(
+        user_id=ALICE,
+        records=[{"element": "lamp", "appeared": True}] * 4 + [{"element": "rope", "appeared": False}] * 2,
+    )
+    # A row created before any attempt: never tried, stored with rate 0.
+    Telemetry.objects.create(user_id=ALICE, element="hat", attempts=0, successes=0, rate=0)
+
+    rows = {
+        row.element: (row.attempts, row.successes, row.rate, row.performance_category)
+        for row in TelemetryPerformance.objects.filter(user_id=ALICE)
+    }
+
+    # An element never recorded has no row at all; prompt enhancement counts it (and "hat") as 0.8.
+    assert rows == {"lamp": (4, 4, 1.0, "excellent"), "rope": (2, 0, 0.0, "poor"), "hat": (0, 0, 0.0, "poor")}

@@ -291,7 +291,7 @@ class _DemoBuilder:
                         user_id=user.id,
                         scene_id=state.id,
                         confidence=validation.confidence,
-                        issues=validation.issues,
+                        issues=[issue.as_json() for issue in validation.issues],
                         passed=validation.passed,
                         timestamp=at,
                         created_at=at,
