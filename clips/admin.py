@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from clips.models import ClipJob, ProjectOverview, SceneDraft, VideoUpload
-from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, text_start
+from clips.models import ClipJob, FilmExport, ProjectOverview, SceneDraft, VideoUpload
+from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, ReadOnlyModelAdmin, text_start
 
 
 @admin.register(SceneDraft)
@@ -84,3 +84,11 @@ class ProjectOverviewAdmin(DatabaseViewAdmin):
     uuid_text_search_fields = ("project_id",)
     list_filter = ("last_updated", "project_created_at")
     date_hierarchy = "last_updated"
+
+
+@admin.register(FilmExport)
+class FilmExportAdmin(ReadOnlyModelAdmin):
+    list_display = ("project_id", "status", "missing", "progress", "duration", "user_id", "created_at")
+    search_fields = ("=id", "=user_id", "=project_id")
+    list_filter = ("status", "created_at")
+    ordering = ("-created_at",)

@@ -1,11 +1,20 @@
 from rest_framework.routers import SimpleRouter
 
-from clips.api import ClipJobViewSet, ProjectOverviewViewSet, SceneDraftViewSet, VideoUploadViewSet
+from clips.api import (
+    ClipJobViewSet,
+    FilmExportViewSet,
+    ProjectOverviewViewSet,
+    ProjectStateViewSet,
+    SceneDraftViewSet,
+    VideoUploadViewSet,
+)
 
 router = SimpleRouter()
 router.register("scene_drafts", SceneDraftViewSet, basename="scene-draft")
 router.register("clip_jobs", ClipJobViewSet, basename="clip-job")
 router.register("video_uploads", VideoUploadViewSet, basename="video-upload")
 router.register("project_overview", ProjectOverviewViewSet, basename="project-overview")
+router.register("project_states", ProjectStateViewSet, basename="project-state")
+router.register("film_exports", FilmExportViewSet, basename="film-export")
 
 urlpatterns = router.urls

@@ -33,27 +33,35 @@ class ClipFileKind:
     name: str
     extension: str
     content_type: str
+    folder: str = "clips"
 
 
 VIDEO = ClipFileKind("video", "mp4", "video/mp4")
 POSTER = ClipFileKind("poster", "jpg", "image/jpeg")
-KINDS = {kind.name: kind for kind in (VIDEO, POSTER)}
+# A project's exported film (the id is the film export's) and a video a writer uploaded (the upload's id).
+FILM = ClipFileKind("film", "mp4", "video/mp4", folder="films")
+UPLOAD = ClipFileKind("upload", "mp4", "video/mp4", folder="uploads")
+KINDS = {kind.name: kind for kind in (VIDEO, POSTER, FILM, UPLOAD)}
 
 
 def clip_file_name(*, clip_job_id: uuid.UUID, kind: ClipFileKind) -> str:
-    """The storage name of a clip job's file of this kind, e.g. `clips/<id>.mp4`."""
-    return f"clips/{uuid.UUID(str(clip_job_id))}.{kind.extension}"
+    """The storage name of a clip job's (or export's, upload's) file of this kind, e.g. `clips/<id>.mp4`."""
+    return f"{kind.folder}/{uuid.UUID(str(clip_job_id))}.{kind.extension}"
 
 
 def clip_files_save(*, clip_job_id: uuid.UUID, video_path: pathlib.Path, poster_path: pathlib.Path) -> None:
     """Store a finished clip's MP4 and JPEG poster through the default storage, replacing earlier files of the job."""
     for kind, path in ((VIDEO, video_path), (POSTER, poster_path)):
-        name = clip_file_name(clip_job_id=clip_job_id, kind=kind)
-        default_storage.delete(name)
-        with pathlib.Path(path).open("rb") as handle:
-            stored = default_storage.save(name, File(handle, name=pathlib.PurePath(name).name))
-        if stored != name:  # a concurrent save of the same job won the name: keep its file, drop ours
-            default_storage.delete(stored)
+        stored_file_save(name=clip_file_name(clip_job_id=clip_job_id, kind=kind), path=path)
+
+
+def stored_file_save(*, name: str, path: pathlib.Path) -> None:
+    """Store the file at `path` under `name` through the default storage, replacing an earlier file of that name."""
+    default_storage.delete(name)
+    with pathlib.Path(path).open("rb") as handle:
+        stored = default_storage.save(name, File(handle, name=pathlib.PurePath(name).name))
+    if stored != name:  # a concurrent save won the name: keep its file, drop ours
+        default_storage.delete(stored)
 
 
 def _signed_value(*, clip_job_id: uuid.UUID, user_id: uuid.UUID, kind: ClipFileKind) -> str:
@@ -86,6 +94,16 @@ def clip_download_url(*, clip_job_id: uuid.UUID, user_id: uuid.UUID) -> str:
 def clip_poster_url(*, clip_job_id: uuid.UUID, user_id: uuid.UUID) -> str:
     """The absolute, signed, non-expiring URL of a clip job's JPEG poster."""
     return _clip_url(clip_job_id=clip_job_id, user_id=user_id, kind=POSTER)
+
+
+def film_download_url(*, film_export_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    """The absolute, signed, non-expiring URL of a film export's MP4."""
+    return _clip_url(clip_job_id=film_export_id, user_id=user_id, kind=FILM)
+
+
+def video_upload_url(*, video_upload_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    """The absolute, signed, non-expiring URL of an uploaded video's stored MP4."""
+    return _clip_url(clip_job_id=video_upload_id, user_id=user_id, kind=UPLOAD)
 
 
 def clip_file_for_signature(*, clip_job_id: uuid.UUID, user_id: uuid.UUID, kind: str, signature: str) -> ClipFileKind:

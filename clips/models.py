@@ -9,6 +9,9 @@ from django.utils import timezone
 from directorstudio.fields import UTCTimestampField
 from directorstudio.querysets import OwnedQuerySet
 
+# The longest scene draft (seconds): ten minutes, enforced by the API and by a check constraint.
+SCENE_DURATION_MAX = 600
+
 
 class SceneDraft(models.Model):
     """One scene of a project's timeline; a project is the set of drafts sharing `project_id`."""
@@ -18,7 +21,7 @@ class SceneDraft(models.Model):
     project_id = models.TextField(help_text="The project this scene belongs to (a UUID string in the app).")
     order_index = models.IntegerField(help_text="0-based position on the project's timeline.")
     prompt_text = models.TextField()
-    duration = models.FloatField(help_text="Seconds, greater than zero.")
+    duration = models.FloatField(help_text="Seconds, greater than zero and at most 600.")
     scene_type = models.TextField(null=True, blank=True, help_text="For example INT or EXT.")
     shot_type = models.TextField(null=True, blank=True, help_text="For example wide, medium or close-up.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
@@ -37,6 +40,9 @@ class SceneDraft(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(duration__gt=0), name="scene_drafts_duration_positive"),
+            models.CheckConstraint(
+                condition=models.Q(duration__lte=SCENE_DURATION_MAX), name="scene_drafts_duration_at_most_600"
+            ),
             models.CheckConstraint(condition=models.Q(order_index__gte=0), name="scene_drafts_order_index_nonnegative"),
         ]
 
@@ -175,3 +181,83 @@ class ClipJobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clip_job_id}: attempt {self.attempts}"
+
+
+class SceneClipJob(models.Model):
+    """The server's link from a scene draft to a clip job submitted for it (clip_jobs has no scene column)."""
+
+    # No database constraints: the app may delete scene_drafts or clip_jobs rows through Supabase.
+    clip_job = models.OneToOneField(
+        ClipJob,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_column="clip_job_id",
+        db_constraint=False,
+        related_name="scene_link",
+    )
+    scene_draft = models.ForeignKey(
+        SceneDraft, on_delete=models.CASCADE, db_column="scene_draft_id", db_constraint=False, related_name="clip_links"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    class Meta:
+        db_table = "scene_clip_jobs"
+        indexes = [models.Index(fields=["scene_draft", "-created_at"], name="scene_clip_jobs_scene_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scene_draft_id} -> {self.clip_job_id}"
+
+
+class FilmExportStatus(models.TextChoices):
+    """A film export's life: queued, processing, then completed or failed."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class FilmExportMissing(models.TextChoices):
+    """What a film export does with a scene that has no finished clip."""
+
+    SKIP = "skip"
+    TITLE_CARD = "title_card"
+
+
+class FilmExport(models.Model):
+    """The server's record of one project's film export: its finished clips joined into one MP4 by a worker."""
+
+    Status = FilmExportStatus
+    Missing = FilmExportMissing
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False)
+    user_id = models.UUIDField()
+    project_id = models.TextField()
+    missing = models.TextField(choices=Missing.choices, default=Missing.SKIP)
+    status = models.TextField(choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0, help_text="0 to 1 while it runs.")
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds of the finished film.")
+    error_message = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "film_exports"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user_id", "project_id", "-created_at"], name="film_exports_project_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=FilmExportStatus.values), name="film_exports_status_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(missing__in=FilmExportMissing.values), name="film_exports_missing_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0, progress__lte=1), name="film_exports_progress_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}: {self.status}"

@@ -1,24 +1,32 @@
 import pathlib
+import subprocess
 import tempfile
+import time
 import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from procrastinate.contrib.django import app as procrastinate_app
 
 from clips import downloads, providers
-from clips.models import ClipJob, ClipJobRun, SceneDraft
+from clips.models import ClipJob, ClipJobRun, FilmExport, SceneClipJob, SceneDraft, VideoUpload
+from clips.providers import media
+from clips.providers.local import LocalClipProvider
+from clips.selectors import scene_draft_latest_clip_jobs, scene_draft_list
 from credits.selectors import credits_ledger_list
 from credits.services import credits_refund_for_clip_job, credits_spend_for_clip_job
-from directorstudio.errors import Conflict, IdTaken, InvalidInput, NotFound, ServiceUnavailable
+from directorstudio.errors import Conflict, IdTaken, InsufficientCredits, InvalidInput, NotFound, ServiceUnavailable
 
 # Names of the worker's tasks (clips/tasks.py), fixed so queued jobs survive a refactoring.
 CLIP_JOB_RUN_TASK = "clips.clip_job_run"
 CLIP_JOBS_SWEEP_TASK = "clips.clip_jobs_sweep"
 CLIP_QUEUE = "clips"
+FILM_EXPORT_RUN_TASK = "clips.film_export_run"
 CLIP_SECONDS = 4
 TIMED_OUT_MESSAGE = "The video could not be generated in time."
 
@@ -30,24 +38,37 @@ class ClipJobNotCancellable(Conflict):
     message = "Only a queued clip job can be cancelled."
 
 
+def _project_rows_reorder(
+    *, model: type[models.Model], user_id: uuid.UUID, project_id: str, ids: list[uuid.UUID], what: str
+) -> list:
+    """Give a project's rows of `model` `order_index` 0..n-1 in the order of `ids`, which names each exactly once."""
+    with transaction.atomic():
+        rows = {
+            row.id: row for row in model.objects.select_for_update().owned_by(user_id).filter(project_id=project_id)
+        }
+        if not rows:
+            raise InvalidInput({"project_id": [f"You have no {what} in this project."]})
+        if len(ids) != len(set(ids)) or set(ids) != rows.keys():
+            raise InvalidInput({"ids": [f"Must list each of the project's {what} exactly once."]})
+        now = timezone.now()
+        ordered = [rows[row_id] for row_id in ids]
+        fields = ["order_index", *(["updated_at"] if hasattr(model, "updated_at") else [])]
+        for order_index, row in enumerate(ordered):
+            row.order_index = order_index
+            if "updated_at" in fields:
+                row.updated_at = now
+        model.objects.bulk_update(ordered, fields, batch_size=len(ordered))
+    return ordered
+
+
 def scene_drafts_reorder(*, user_id: uuid.UUID, project_id: str, ids: list[uuid.UUID]) -> list[SceneDraft]:
     """Give a project's scene drafts `order_index` 0..n-1 in the order of `ids`, which must name each exactly once."""
-    with transaction.atomic():
-        scenes = {
-            scene.id: scene
-            for scene in SceneDraft.objects.select_for_update().owned_by(user_id).filter(project_id=project_id)
-        }
-        if not scenes:
-            raise InvalidInput({"project_id": ["You have no scene drafts in this project."]})
-        if len(ids) != len(set(ids)) or set(ids) != scenes.keys():
-            raise InvalidInput({"ids": ["Must list each of the project's scene drafts exactly once."]})
-        now = timezone.now()
-        ordered = [scenes[scene_id] for scene_id in ids]
-        for order_index, scene in enumerate(ordered):
-            scene.order_index = order_index
-            scene.updated_at = now
-        SceneDraft.objects.bulk_update(ordered, ["order_index", "updated_at"], batch_size=len(ordered))
-    return ordered
+    return _project_rows_reorder(model=SceneDraft, user_id=user_id, project_id=project_id, ids=ids, what="scene drafts")
+
+
+def video_uploads_reorder(*, user_id: uuid.UUID, project_id: str, ids: list[uuid.UUID]) -> list[VideoUpload]:
+    """Give a project's video uploads `order_index` 0..n-1 in the order of `ids`, which must name each exactly once."""
+    return _project_rows_reorder(model=VideoUpload, user_id=user_id, project_id=project_id, ids=ids, what="uploads")
 
 
 def _clip_job_user_key(*, user_id: uuid.UUID) -> str:
@@ -92,6 +113,42 @@ def clip_job_submit(
         if job is None:
             raise IdTaken() from None
         return job, False
+
+
+def scene_draft_clip_submit(*, user_id: uuid.UUID, scene_draft_id: uuid.UUID, user_key: str | None = None) -> ClipJob:
+    """Submit a clip job for the user's scene draft's prompt (one credit) and link it to the scene, atomically."""
+    with transaction.atomic():
+        scene = scene_draft_list(user_id=user_id).filter(pk=scene_draft_id).first()
+        if scene is None:
+            raise NotFound("No such scene draft.")
+        job, _ = clip_job_submit(user_id=user_id, prompt=scene.prompt_text, user_key=user_key)
+        SceneClipJob.objects.create(scene_draft=scene, clip_job=job)
+    return job
+
+
+def project_clips_submit(*, user_id: uuid.UUID, project_id: str, user_key: str | None = None) -> list[ClipJob]:
+    """Submit a clip job for every scene of the project whose latest clip is neither finished nor on its way.
+
+    All or nothing: when the credits do not cover every scene, InsufficientCredits and nothing is submitted.
+    """
+    with transaction.atomic():
+        latest = scene_draft_latest_clip_jobs(user_id=user_id, project_id=project_id)
+        busy = {ClipJob.Status.QUEUED, ClipJob.Status.PROCESSING, ClipJob.Status.COMPLETED}
+        scenes = [
+            scene
+            for scene in scene_draft_list(user_id=user_id).filter(project_id=project_id)
+            if scene.id not in latest or latest[scene.id].status not in busy
+        ]
+        user_key = user_key or _clip_job_user_key(user_id=user_id)
+        balance = credits_ledger_list(user_id=user_id).filter(user_key=user_key).values_list("credits", flat=True)
+        credits = balance.first() or 0
+        if credits < len(scenes):
+            raise InsufficientCredits(
+                credits=credits, message=f"{len(scenes)} clips cost {len(scenes)} credits; this key has {credits}."
+            )
+        return [
+            scene_draft_clip_submit(user_id=user_id, scene_draft_id=scene.id, user_key=user_key) for scene in scenes
+        ]
 
 
 def _clip_job_locked(*, clip_job_id: uuid.UUID, user_id: uuid.UUID | None = None) -> ClipJob:
@@ -244,3 +301,174 @@ def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
                 job.save(update_fields=["status"])
                 _clip_job_defer_run(clip_job_id=job.id)
     return stuck
+
+
+def video_upload_create(
+    *, user_id: uuid.UUID, project_id: str, upload: File, order_index: int | None = None
+) -> VideoUpload:
+    """Store an uploaded video of the project as a fast-start MP4 with its `video_uploads` row (`filename` names it).
+
+    The file must be at most VIDEO_UPLOAD_MAX_BYTES and a video ffmpeg can read (probed, not judged by its name);
+    otherwise InvalidInput, and neither a row nor a stored file is left. Without `order_index` it goes last.
+    """
+    limit = settings.VIDEO_UPLOAD_MAX_BYTES
+    if upload.size is None or upload.size > limit:
+        raise InvalidInput({"file": [f"The file is larger than the {limit / 1_000_000:g} MB an upload may be."]})
+    upload_id = uuid.uuid4()
+    name = downloads.clip_file_name(clip_job_id=upload_id, kind=downloads.UPLOAD)
+    with tempfile.TemporaryDirectory(prefix="video-upload-") as workdir:
+        source, target = pathlib.Path(workdir) / "source", pathlib.Path(workdir) / "video.mp4"
+        with source.open("wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        try:
+            info = media.probe(source)
+            if info.duration_seconds <= 0 or not info.width:
+                raise providers.ClipGenerationFailed("The video file has no picture.")
+            media.normalise(source, target, info)
+        except (providers.ClipGenerationFailed, ServiceUnavailable) as error:
+            raise InvalidInput({"file": [f"This file is not a video that can be played: {error.message}"]}) from error
+        try:
+            with transaction.atomic():
+                if order_index is None:
+                    last = (
+                        VideoUpload.objects.owned_by(user_id)
+                        .filter(project_id=project_id)
+                        .aggregate(Max("order_index"))
+                    )
+                    order_index = 0 if last["order_index__max"] is None else last["order_index__max"] + 1
+                row = VideoUpload.objects.create(
+                    id=upload_id, user_id=user_id, project_id=project_id, order_index=order_index, filename=name
+                )
+                downloads.stored_file_save(name=name, path=target)
+        except BaseException:
+            default_storage.delete(name)
+            raise
+    return row
+
+
+def video_upload_delete(*, user_id: uuid.UUID, video_upload_id: uuid.UUID) -> None:
+    """Delete the user's video upload and, once that is committed, the file this server stored for it."""
+    with transaction.atomic():
+        row = VideoUpload.objects.owned_by(user_id).filter(pk=video_upload_id).first()
+        if row is None:
+            raise NotFound()
+        own_name = downloads.clip_file_name(clip_job_id=row.id, kind=downloads.UPLOAD)
+        row.delete()
+        if row.filename == own_name:  # a name the app chose (its own bucket) is not this server's to delete
+            transaction.on_commit(lambda: default_storage.delete(own_name))
+
+
+def film_export_start(*, user_id: uuid.UUID, project_id: str, missing: str) -> FilmExport:
+    """Queue a worker export of the project's finished clips, in order, as one MP4; `missing` says what to do
+    with a scene without a clip (skip it, or show a title card).
+    """
+    if missing not in FilmExport.Missing.values:
+        raise InvalidInput({"missing": ["Choose skip or title_card."]})
+    with transaction.atomic():
+        scenes = scene_draft_list(user_id=user_id).filter(project_id=project_id)
+        if not scenes.exists():
+            raise InvalidInput({"project_id": ["You have no scene drafts in this project."]})
+        latest = scene_draft_latest_clip_jobs(user_id=user_id, project_id=project_id)
+        if missing == FilmExport.Missing.SKIP and not any(
+            job.status == ClipJob.Status.COMPLETED for job in latest.values()
+        ):
+            raise InvalidInput(
+                {"missing": ["No scene has a finished clip yet: generate one, or export with title cards."]}
+            )
+        export = FilmExport.objects.create(user_id=user_id, project_id=project_id, missing=missing)
+        procrastinate_app.configure_task(name=FILM_EXPORT_RUN_TASK, queue=CLIP_QUEUE).defer(
+            film_export_id=str(export.id)
+        )
+    return export
+
+
+def _film_export_update(*, film_export_id: uuid.UUID, **values) -> None:
+    """Write some columns of a film export (its progress, its end state)."""
+    FilmExport.objects.filter(pk=film_export_id).update(**values)
+
+
+def _film_parts(*, export: FilmExport, workdir: pathlib.Path) -> list[tuple[pathlib.Path, float]]:
+    """The project's clips in order as local files with their durations, title cards made where the export asks."""
+    scenes = list(scene_draft_list(user_id=export.user_id).filter(project_id=export.project_id))
+    latest = scene_draft_latest_clip_jobs(user_id=export.user_id, project_id=export.project_id)
+    parts = []
+    for index, scene in enumerate(scenes):
+        job = latest.get(scene.id)
+        name = job and downloads.clip_file_name(clip_job_id=job.id, kind=downloads.VIDEO)
+        if job and job.status == ClipJob.Status.COMPLETED and default_storage.exists(name):
+            path = workdir / f"part-{index}.mp4"
+            with default_storage.open(name, "rb") as stored, path.open("wb") as local:
+                for chunk in iter(lambda: stored.read(1024 * 1024), b""):
+                    local.write(chunk)
+        elif export.missing == FilmExport.Missing.TITLE_CARD:
+            seconds = min(max(round(scene.duration), 1), 60)
+            card = LocalClipProvider().generate(
+                prompt=scene.prompt_text, seconds=seconds, workdir=workdir / f"card-{index}"
+            )
+            path = card.video_path
+        else:
+            continue
+        parts.append((path, media.probe(path).duration_seconds))
+        _film_export_update(film_export_id=export.id, progress=0.5 * (index + 1) / len(scenes))
+    return parts
+
+
+def _film_concat(*, export_id: uuid.UUID, parts: list[tuple[pathlib.Path, float]], target: pathlib.Path) -> None:
+    """Join the parts into one H.264 MP4 with ffmpeg's concat demuxer, re-encoded to one format, reporting progress."""
+    listing = target.with_suffix(".txt")
+    listing.write_text("".join(f"file '{path.resolve()}'\n" for path, _ in parts))
+    total = sum(seconds for _, seconds in parts) or 1.0
+    fit = (
+        f"scale={media.TARGET_WIDTH}:{media.TARGET_HEIGHT}:force_original_aspect_ratio=decrease,"
+        f"pad={media.TARGET_WIDTH}:{media.TARGET_HEIGHT}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=24"
+    )
+    command = [media.ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
+    command += ["-vf", fit, "-an", *media.H264_OUTPUT_ARGS, "-progress", "pipe:1", "-nostats", str(target)]
+    reported = time.monotonic()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:  # noqa: S603
+        for line in process.stdout:
+            key, _, value = line.strip().partition("=")
+            if key == "out_time_us" and value.isdigit() and time.monotonic() - reported > 0.5:
+                reported = time.monotonic()
+                done = min(int(value) / 1_000_000 / total, 1.0)
+                _film_export_update(film_export_id=export_id, progress=0.5 + 0.5 * done)
+    if process.returncode != 0:
+        raise providers.ClipGenerationFailed("The clips could not be joined into one film.")
+
+
+def film_export_run(*, film_export_id: uuid.UUID) -> FilmExport | None:
+    """Make a queued film export's MP4 and store it; None when the export is no longer queued."""
+    with transaction.atomic():
+        export = FilmExport.objects.select_for_update().filter(pk=film_export_id).first()
+        if export is None or export.status != FilmExport.Status.QUEUED:
+            return None
+        export.status = FilmExport.Status.PROCESSING
+        export.save(update_fields=["status"])
+    try:
+        with tempfile.TemporaryDirectory(prefix="film-export-") as workdir:
+            parts = _film_parts(export=export, workdir=pathlib.Path(workdir))
+            if not parts:
+                raise providers.ClipGenerationFailed("No scene has a finished clip to put in the film.")
+            film = pathlib.Path(workdir) / "film.mp4"
+            _film_concat(export_id=export.id, parts=parts, target=film)
+            duration = media.probe(film).duration_seconds
+            downloads.stored_file_save(
+                name=downloads.clip_file_name(clip_job_id=export.id, kind=downloads.FILM), path=film
+            )
+    except (providers.ClipGenerationFailed, ServiceUnavailable) as error:
+        _film_export_update(film_export_id=export.id, status=FilmExport.Status.FAILED, error_message=error.message)
+    except Exception:
+        _film_export_update(
+            film_export_id=export.id, status=FilmExport.Status.FAILED, error_message="The film could not be made."
+        )
+        raise
+    else:
+        _film_export_update(
+            film_export_id=export.id,
+            status=FilmExport.Status.COMPLETED,
+            progress=1,
+            duration=duration,
+            completed_at=timezone.now(),
+        )
+    return FilmExport.objects.get(pk=export.id)

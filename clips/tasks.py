@@ -1,4 +1,4 @@
-"""The worker's clip job tasks (Procrastinate): run one job, and sweep jobs a killed worker left in processing."""
+"""The worker's tasks (Procrastinate): run one clip job, sweep jobs a killed worker left, export a project's film."""
 
 import uuid
 
@@ -6,7 +6,15 @@ from django.conf import settings
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
-from clips.services import CLIP_JOB_RUN_TASK, CLIP_JOBS_SWEEP_TASK, CLIP_QUEUE, clip_job_run, clip_jobs_sweep
+from clips.services import (
+    CLIP_JOB_RUN_TASK,
+    CLIP_JOBS_SWEEP_TASK,
+    CLIP_QUEUE,
+    FILM_EXPORT_RUN_TASK,
+    clip_job_run,
+    clip_jobs_sweep,
+    film_export_run,
+)
 from directorstudio.errors import ServiceUnavailable
 
 
@@ -28,3 +36,9 @@ def clip_job_run_task(clip_job_id: str) -> None:
 def clip_jobs_sweep_task(timestamp: int) -> None:
     """Requeue, or after the last attempt fail and refund, jobs stuck in processing past the timeout."""
     clip_jobs_sweep()
+
+
+@app.task(name=FILM_EXPORT_RUN_TASK, queue=CLIP_QUEUE)
+def film_export_run_task(film_export_id: str) -> None:
+    """Join a project's finished clips into one MP4 and store it, or mark the export failed."""
+    film_export_run(film_export_id=uuid.UUID(film_export_id))

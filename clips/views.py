@@ -1,4 +1,5 @@
-"""Serve a clip job's stored MP4 or poster to whoever holds its signed URL, with HTTP Range support.
+"""The writers' project pages (the projects list and a project's timeline), and the signed files: a clip job's
+stored MP4 or poster, an exported film or an uploaded video, served to whoever holds its URL with HTTP Range support.
 
 No session or token is needed (the app's player and a `<video>` tag send no header): the signature
 in the URL is the permission. A bad signature and a missing file are both a plain 404. The file is
@@ -13,13 +14,20 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
 
-from clips.downloads import ClipFileKind, clip_file_for_signature, clip_file_name
+from clips.downloads import ClipFileKind, clip_file_for_signature, clip_file_name, clip_poster_url
+from clips.models import SCENE_DURATION_MAX
+from clips.selectors import project_overview_list, project_poster_clip_jobs, project_scene_drafts, project_state_get
+from clips.serializers import ProjectStateSerializer, SceneDraftSerializer
 from directorstudio.errors import NotFound
+from screenplays.selectors import screenplay_list
 
 CHUNK_SIZE = 64 * 1024
 RANGE_RE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
@@ -147,3 +155,68 @@ def clip_video(request: HttpRequest, clip_job_id: uuid.UUID, user_id: uuid.UUID,
 def clip_poster(request: HttpRequest, clip_job_id: uuid.UUID, user_id: uuid.UUID, signature: str) -> HttpResponse:
     """A clip job's JPEG poster, for its signed URL."""
     return serve_clip_file(request, clip_job_id=clip_job_id, user_id=user_id, signature=signature, kind="poster")
+
+
+@require_safe
+def film_video(request: HttpRequest, clip_job_id: uuid.UUID, user_id: uuid.UUID, signature: str) -> HttpResponse:
+    """A film export's MP4, for its signed URL."""
+    return serve_clip_file(request, clip_job_id=clip_job_id, user_id=user_id, signature=signature, kind="film")
+
+
+@require_safe
+def upload_video(request: HttpRequest, clip_job_id: uuid.UUID, user_id: uuid.UUID, signature: str) -> HttpResponse:
+    """An uploaded video's stored MP4, for its signed URL."""
+    return serve_clip_file(request, clip_job_id=clip_job_id, user_id=user_id, signature=signature, kind="upload")
+
+
+def _minutes_seconds(seconds: float) -> str:
+    """A running time as m:ss (rounded to the second)."""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def _screenplay_titles(*, user_id: uuid.UUID, project_ids: list[str]) -> dict[str, str]:
+    """The titles of the user's screenplays whose ids are among the project ids (a project is named after its
+    screenplay)."""
+    ids = []
+    for project_id in project_ids:
+        try:
+            ids.append(uuid.UUID(project_id))
+        except ValueError:
+            continue
+    rows = screenplay_list(user_id=user_id).filter(pk__in=ids).values_list("id", "title")
+    return {str(screenplay_id): title for screenplay_id, title in rows}
+
+
+@login_required
+def project_list_page(request: HttpRequest) -> HttpResponse:
+    """The writer's projects, most recently changed first, with their running time and a poster; create or open one."""
+    projects = list(project_overview_list(user_id=request.user.id))
+    project_ids = [project.project_id for project in projects]
+    titles = _screenplay_titles(user_id=request.user.id, project_ids=project_ids)
+    posters = project_poster_clip_jobs(user_id=request.user.id, project_ids=project_ids)
+    for project in projects:
+        project.name = titles.get(project.project_id) or project.project_id
+        project.running_time = _minutes_seconds(project.total_duration or 0)
+        poster = posters.get(project.project_id)
+        project.poster_url = poster and clip_poster_url(clip_job_id=poster.id, user_id=poster.user_id)
+    screenplays = screenplay_list(user_id=request.user.id).only("id", "title")
+    return render(request, "clips/projects.html", {"projects": projects, "screenplays": screenplays})
+
+
+@login_required
+def timeline_page(request: HttpRequest, project_id: str) -> HttpResponse:
+    """One of the writer's projects as a timeline; a project of nobody's scenes but another writer's is a 404."""
+    try:
+        scenes = project_scene_drafts(user_id=request.user.id, project_id=project_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    name = _screenplay_titles(user_id=request.user.id, project_ids=[project_id]).get(project_id)
+    data = {
+        "project": {"id": project_id, "name": name or project_id, "from_screenplay": name is not None},
+        "scenes": SceneDraftSerializer(scenes, many=True).data,
+        "state": ProjectStateSerializer(project_state_get(user_id=request.user.id, project_id=project_id)).data,
+        "duration_max": SCENE_DURATION_MAX,
+        "upload_max_bytes": settings.VIDEO_UPLOAD_MAX_BYTES,
+    }
+    return render(request, "clips/timeline.html", {"project_name": name or project_id, "timeline_data": data})

@@ -268,3 +268,7 @@ SIGN_IN_FAILURE_WINDOW_SECONDS = env.int("SIGN_IN_FAILURE_WINDOW_SECONDS", defau
 # --- Screenplay import (screenplays/services.py) -------------------------------------------------
 # The largest .fountain, .txt or .fdx file an import takes (bytes); a 120-page script is ~250 KB.
 SCREENPLAY_IMPORT_MAX_BYTES = env.int("SCREENPLAY_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+
+# --- Timeline uploads (clips/services.py video_upload_create) ------------------------------------
+# The largest video file a writer or the app may upload (bytes); it is probed with ffmpeg and stored as an MP4.
+VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)

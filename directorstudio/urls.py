@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/", include("directorstudio.api_urls")),
     path("media/clips/", include("clips.urls")),
     path("continuity/", include("continuity.urls")),
+    path("projects/", include("clips.page_urls")),
 ]

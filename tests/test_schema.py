@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
@@ -88,3 +89,21 @@ def test_tables_are_base_tables_and_views_are_views():
 @pytest.mark.django_db
 def test_no_model_change_lacks_a_migration():
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_every_declared_index_and_constraint_exists_in_the_migrated_database():
+    """Catches a migration that tells Django's state of a constraint but never makes it in the database."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint UNION SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+        )
+        present = {name for (name,) in cursor.fetchall()}
+    declared = {
+        item.name
+        for model in apps.get_models()
+        if model._meta.managed
+        for item in (*model._meta.constraints, *model._meta.indexes)
+    }
+
+    assert declared - present == set()

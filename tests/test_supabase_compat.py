@@ -225,11 +225,19 @@ def constraints(database: psycopg.Connection, table: str) -> dict[str, bool]:
 def test_migrate_gives_an_adopted_database_the_declared_constraints_and_a_cascading_section_key(supabase_database):
     assert migrate_fake_initial(supabase_database).returncode == 0
 
-    adopted = constraints(supabase_database, "credits_ledger") | constraints(supabase_database, "screenplays")
+    adopted = {
+        name: valid
+        for table in ("credits_ledger", "screenplays", "scene_drafts", "clip_jobs", "continuity_logs")
+        for name, valid in constraints(supabase_database, table).items()
+    }
     assert adopted.items() >= {
         ("credits_ledger_credits_nonnegative", True),
+        ("credits_ledger_credits_at_most_the_maximum", True),
         ("credits_ledger_user_key_unique", True),
         ("screenplays_version_positive", True),
+        ("scene_drafts_duration_at_most_600", True),
+        ("clip_jobs_status_known", True),
+        ("continuity_logs_confidence_range", True),
     }
     assert {"screenplays_user_updated_idx", "credits_ledger_user_idx", "sections_screenplay_order_idx"} <= {
         name for (name,) in supabase_database.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")

@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
     dependencies = [("credits", "0005_adopt_existing_database")]
 
     operations = [
+        # The state learns of the check first, so that `adopt` (which reads the state's models) adds it.
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AddConstraint(
@@ -50,8 +51,8 @@ class Migration(migrations.Migration):
                     ),
                 )
             ],
-            database_operations=[migrations.RunPython(adopt, migrations.RunPython.noop)],
         ),
+        migrations.RunPython(adopt, migrations.RunPython.noop),
         migrations.RunPython(
             view_with(user_statistics.USER_STATISTICS.replace(UNCAPPED, CAPPED)),
             view_with(user_statistics.USER_STATISTICS),
