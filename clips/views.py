@@ -26,8 +26,9 @@ from clips.downloads import ClipFileKind, clip_file_for_signature, clip_file_nam
 from clips.models import SCENE_DURATION_MAX
 from clips.selectors import project_overview_list, project_poster_clip_jobs, project_scene_drafts, project_state_get
 from clips.serializers import ProjectStateSerializer, SceneDraftSerializer
+from continuity.selectors import scene_draft_checks
 from directorstudio.errors import NotFound
-from screenplays.selectors import screenplay_list
+from screenplays.selectors import screenplay_list, screenplay_titles
 
 CHUNK_SIZE = 64 * 1024
 RANGE_RE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
@@ -175,25 +176,12 @@ def _minutes_seconds(seconds: float) -> str:
     return f"{minutes}:{rest:02d}"
 
 
-def _screenplay_titles(*, user_id: uuid.UUID, project_ids: list[str]) -> dict[str, str]:
-    """The titles of the user's screenplays whose ids are among the project ids (a project is named after its
-    screenplay)."""
-    ids = []
-    for project_id in project_ids:
-        try:
-            ids.append(uuid.UUID(project_id))
-        except ValueError:
-            continue
-    rows = screenplay_list(user_id=user_id).filter(pk__in=ids).values_list("id", "title")
-    return {str(screenplay_id): title for screenplay_id, title in rows}
-
-
 @login_required
 def project_list_page(request: HttpRequest) -> HttpResponse:
     """The writer's projects, most recently changed first, with their running time and a poster; create or open one."""
     projects = list(project_overview_list(user_id=request.user.id))
     project_ids = [project.project_id for project in projects]
-    titles = _screenplay_titles(user_id=request.user.id, project_ids=project_ids)
+    titles = screenplay_titles(user_id=request.user.id, ids=project_ids)
     posters = project_poster_clip_jobs(user_id=request.user.id, project_ids=project_ids)
     for project in projects:
         project.name = titles.get(project.project_id) or project.project_id
@@ -211,12 +199,14 @@ def timeline_page(request: HttpRequest, project_id: str) -> HttpResponse:
         scenes = project_scene_drafts(user_id=request.user.id, project_id=project_id)
     except NotFound as error:
         raise Http404(error.message) from error
-    name = _screenplay_titles(user_id=request.user.id, project_ids=[project_id]).get(project_id)
+    name = screenplay_titles(user_id=request.user.id, ids=[project_id]).get(project_id)
     data = {
         "project": {"id": project_id, "name": name or project_id, "from_screenplay": name is not None},
         "scenes": SceneDraftSerializer(scenes, many=True).data,
         "state": ProjectStateSerializer(project_state_get(user_id=request.user.id, project_id=project_id)).data,
         "duration_max": SCENE_DURATION_MAX,
         "upload_max_bytes": settings.VIDEO_UPLOAD_MAX_BYTES,
+        "continuity": scene_draft_checks(user_id=request.user.id, project_id=project_id),
     }
-    return render(request, "clips/timeline.html", {"project_name": name or project_id, "timeline_data": data})
+    context = {"project_id": project_id, "project_name": name or project_id, "timeline_data": data}
+    return render(request, "clips/timeline.html", context)

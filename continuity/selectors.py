@@ -139,6 +139,19 @@ def project_scene_list(*, user_id: uuid.UUID, project_id: str) -> list[ProjectSc
     return scenes
 
 
+def scene_draft_checks(*, user_id: uuid.UUID, project_id: str) -> dict[str, dict[str, Any]]:
+    """The latest validation of each of the project's scene drafts that has one, by draft id, for its timeline card."""
+    return {
+        str(scene.draft.id): {
+            "passed": scene.log.passed,
+            "confidence": scene.log.confidence,
+            "issues": [issue.message for issue in scene.issues],
+        }
+        for scene in project_scene_list(user_id=user_id, project_id=project_id)
+        if scene.log is not None
+    }
+
+
 def recent_log_list(*, user_id: uuid.UUID | None, days: int = 7) -> QuerySet[ContinuityLog]:
     """The user's validations of the last `days` days with their issues, newest first."""
     return continuity_log_list(user_id=user_id).filter(timestamp__gte=timezone.now() - timedelta(days=days))

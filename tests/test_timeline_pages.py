@@ -15,6 +15,7 @@ from clips import downloads
 from clips.models import ClipJob, FilmExport, SceneClipJob, SceneDraft, VideoUpload
 from clips.providers import media
 from clips.services import clip_job_complete, clip_job_start, project_clips_submit, scene_draft_clip_submit
+from continuity.models import ContinuityLog, SceneLink, SceneState
 from credits.models import CreditsLedger
 from tests.fake_pollo import sample_mp4
 from tests.test_clip_jobs_pipeline import PROCRASTINATE_TABLES, run_worker
@@ -112,6 +113,27 @@ def test_another_writers_project_is_a_404_and_the_timeline_renders_its_data_in_b
     )
     assert len(data["scenes"]) == 300 and [s["order_index"] for s in data["scenes"]] == list(range(300))
     assert data["project"] == {"id": "big", "name": "big", "from_screenplay": False}
+
+
+def test_a_scene_the_continuity_engine_checked_carries_its_verdict_and_issues(alice):
+    first, second, unchecked = make_scenes(alice, "checked", [4, 4, 4])
+    for draft, state_id in ((first, 1), (second, 2)):
+        SceneState.objects.create(user_id=alice.pk, id=state_id, location="Diner", prompt="p", tone="calm")
+        SceneLink.objects.create(scene_draft=draft, user_id=alice.pk, scene_state_id=state_id)
+    issue = {"rule": "character_location", "element": "Eli", "message": "Eli vanished from Diner", "severity": "high"}
+    ContinuityLog.objects.create(user_id=alice.pk, scene_id=1, confidence=1.0, passed=True, issues=[])
+    ContinuityLog.objects.create(user_id=alice.pk, scene_id=2, confidence=0.5, passed=False, issues=[issue])
+
+    response = browser_of(alice).get("/projects/checked/")
+
+    data = json.loads(
+        response.content.decode().split('id="timeline-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert data["continuity"] == {
+        str(first.id): {"passed": True, "confidence": 1.0, "issues": []},
+        str(second.id): {"passed": False, "confidence": 0.5, "issues": ["Eli vanished from Diner"]},
+    }
+    assert str(unchecked.id) not in data["continuity"]
 
 
 # --- duration bound --------------------------------------------------------------------------------

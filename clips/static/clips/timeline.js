@@ -86,6 +86,21 @@ function mediaHtml(scene, number) {
   return `<div class="scene-card__placeholder${running ? " is-running" : ""}" aria-hidden="true"><span>${number}</span></div>`;
 }
 
+// The continuity engine's latest verdict on the scene, with its issues on hover or focus.
+function continuityHtml(scene) {
+  const check = data.continuity[scene.id];
+  if (!check) return "";
+  const id = `continuity-${scene.id}`;
+  const verdict = check.passed ? "passed" : "needs a look";
+  const issues = check.issues.length
+    ? check.issues.map((issue) => `<li>${escapeHtml(issue)}</li>`).join("")
+    : "<li>No issues.</li>";
+  return `<div class="continuity-mark" data-passed="${check.passed}">
+      <button type="button" class="continuity-mark__badge" aria-describedby="${id}"><span aria-hidden="true">${check.passed ? "✓" : "!"}</span> Continuity ${check.confidence.toFixed(2)}<span class="visually-hidden">: ${verdict}</span></button>
+      <ul class="continuity-mark__issues" id="${id}" role="tooltip">${issues}</ul>
+    </div>`;
+}
+
 function viewHtml(scene, number, total) {
   const job = clips.get(scene.id);
   const tags = [scene.scene_type, scene.shot_type].filter(Boolean).map((t) => `<span class="tag">${escapeHtml(t)}</span>`).join("");
@@ -96,6 +111,7 @@ function viewHtml(scene, number, total) {
       <p class="scene-card__head"><span class="scene-card__number">Scene ${number}</span><span class="scene-card__duration">${seconds(scene.duration)}</span></p>
       <p class="scene-card__prompt" title="${escapeHtml(scene.prompt_text)}">${escapeHtml(scene.prompt_text)}</p>
       <p class="scene-card__tags">${tags || '<span class="muted small">No scene or shot type</span>'}</p>
+      ${continuityHtml(scene)}
       ${statusHtml(job)}
       <div class="scene-card__actions">
         <button type="button" class="button button--primary button--small" data-action="generate"${running ? " disabled" : ""}>${job?.status === "completed" ? "Generate again" : "Generate clip"}</button>
