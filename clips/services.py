@@ -10,8 +10,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 from procrastinate.contrib.django import app as procrastinate_app
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from clips import downloads, providers
 from clips.models import ClipJob, ClipJobRun, FilmExport, SceneClipJob, SceneDraft, VideoUpload
@@ -279,9 +282,19 @@ def clip_job_run(*, clip_job_id: uuid.UUID) -> ClipJob | None:
     return clip_job_complete(clip_job_id=job.id, attempt=attempt, download_url=url)
 
 
+def _clip_job_runs_waiting() -> models.QuerySet:
+    """The ids of the clip jobs a worker run waits for or works on (Procrastinate keeps a retry waiting as todo)."""
+    return (
+        ProcrastinateJob.objects.filter(task_name=CLIP_JOB_RUN_TASK, status__in=["todo", "doing"])
+        .annotate(clip_job_id=Cast(KeyTextTransform("clip_job_id", "args"), models.UUIDField()))
+        .values("clip_job_id")
+    )
+
+
 def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
     """Take jobs stuck in processing past the timeout (a killed worker): queue them again, or after the last attempt
-    fail and refund them; returns the jobs changed.
+    fail and refund them; and give queued jobs that no worker run waits for (rows written straight to the database,
+    by the app or the demo) a run. Returns the jobs changed.
     """
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS)
     with transaction.atomic():
@@ -300,7 +313,15 @@ def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
                 job.status = ClipJob.Status.QUEUED
                 job.save(update_fields=["status"])
                 _clip_job_defer_run(clip_job_id=job.id)
-    return stuck
+        orphans = list(
+            ClipJob.objects.select_for_update(skip_locked=True)
+            .filter(status=ClipJob.Status.QUEUED)
+            .exclude(id__in=_clip_job_runs_waiting())
+            .order_by("submitted_at")
+        )
+        for job in orphans:
+            _clip_job_defer_run(clip_job_id=job.id)
+    return stuck + orphans
 
 
 def video_upload_create(

@@ -277,6 +277,21 @@ def test_the_sweep_recovers_a_job_left_in_processing(alice, ledger, monkeypatch)
     assert balance() == 0
 
 
+def test_the_sweep_gives_a_queued_job_written_straight_to_the_database_a_run(alice, ledger, monkeypatch):
+    use_provider(monkeypatch, QuickProvider())
+    submitted, _ = clip_job_submit(user_id=alice.pk, user_key=USER_KEY, prompt="Through the API")
+    orphan = ClipJob.objects.create(user_id=alice.pk, user_key=USER_KEY, prompt="Written by the app")
+
+    swept = clip_jobs_sweep()
+    again = clip_jobs_sweep()
+    run_worker()
+
+    assert [job.id for job in swept] == [orphan.id]  # the submitted job has its run already
+    assert again == []
+    assert set(ClipJob.objects.values_list("status", flat=True)) == {"completed"}
+    assert submitted.id in {job.id for job in ClipJob.objects.filter(status="completed")}
+
+
 def test_the_sweep_leaves_a_job_that_is_still_within_the_timeout(alice, ledger):
     job, _ = clip_job_submit(user_id=alice.pk, user_key=USER_KEY, prompt="Slow but alive")
     leave_processing(job, attempts=1, minutes_ago=5)
