@@ -62,6 +62,7 @@ from directorstudio.parsers import SizeLimitedJSONParser
         responses={200: SceneDraftSerializer(many=True), **error_responses(400, 401, 413, 415)},
     ),
     clip_job_submit_for_scene=extend_schema(
+        operation_id="scene_drafts_clip_job_create",
         summary="Submit a clip job for a scene draft",
         description="Like `POST /clip_jobs/` with the scene's `prompt_text` (one credit; `user_key` may be left "
         "out when you have exactly one ledger row), and the job is remembered as the scene's latest clip "

@@ -219,7 +219,7 @@ VALIDATION_RULES = (
         responses={200: EnhancedPromptSerializer, **error_responses(*ENGINE_ERRORS)},
     ),
 )
-class ContinuityViewSet(viewsets.GenericViewSet):
+class ContinuityViewSet(viewsets.ViewSet):
     """The continuity engine on the server: validation of scenes and prompt enhancement for the signed-in user."""
 
     @action(detail=False, methods=["post"])

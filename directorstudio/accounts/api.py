@@ -1,11 +1,13 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from directorstudio.accounts.forms import client_address
 from directorstudio.accounts.serializers import (
     PASSWORD_GRANT,
     REFRESH_TOKEN_GRANT,
@@ -14,7 +16,13 @@ from directorstudio.accounts.serializers import (
     TokenResponseSerializer,
     UserSerializer,
 )
-from directorstudio.accounts.services import refresh_tokens_revoke, token_pair_for_password, token_pair_refresh
+from directorstudio.accounts.services import (
+    SignInThrottled,
+    refresh_tokens_revoke,
+    sign_in_limits,
+    token_pair_for_password,
+    token_pair_refresh,
+)
 from directorstudio.accounts.tokens import TokenError
 from directorstudio.authentication import WWW_AUTHENTICATE, TokenAuthenticationFailed
 
@@ -28,7 +36,8 @@ class TokenApi(APIView):
     # Credentials travel in the body: a stale Authorization header must not get in the way of a refresh.
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]  # AUTH_TOKEN_RATE per client address
+    # AUTH_TOKEN_RATE requests per client address; failed password grants also count per account (SIGN_IN_FAILURES_*).
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_token"
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -63,7 +72,10 @@ class TokenApi(APIView):
                 description="Wrong email or password (the same body either way), or an invalid, expired "
                 "or already used refresh token: code `invalid_grant`.",
             ),
-            429: OpenApiResponse(description="Too many token requests from this address."),
+            429: OpenApiResponse(
+                description="Too many token requests from this address, or too many failed sign-ins for this "
+                "account or from this address."
+            ),
         },
         examples=[
             OpenApiExample(
@@ -87,11 +99,15 @@ class TokenApi(APIView):
         fields = serializer.validated_data
         try:
             if fields["grant_type"] == PASSWORD_GRANT:
-                pair = token_pair_for_password(email=fields["email"], password=fields["password"])
+                pair = token_pair_for_password(
+                    email=fields["email"], password=fields["password"], address=client_address(request)
+                )
             else:
                 pair = token_pair_refresh(refresh_token=fields["refresh_token"])
         except TokenError as error:
             raise TokenAuthenticationFailed(error) from error
+        except SignInThrottled as error:
+            raise Throttled(wait=sign_in_limits().window_seconds, detail=error.message) from error
         body = TokenResponseSerializer(
             {
                 "access_token": pair.access.token,

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
@@ -56,11 +57,35 @@ class SignUpForm(forms.Form):
         return self.cleaned_data
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class SignInLimitMixin:
+    """Counts an authentication form's failures per account and per client address (`sign_in_*` services).
+
+    When the account or the address has used up its failures, even the right password is refused.
+    """
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not email or password is None:
+            return self.cleaned_data
+        address = client_address(self.request)
+        try:
+            sign_in_check_allowed(email=email, address=address)
+        except SignInThrottled as error:
+            raise ValidationError(error.message, code=error.code) from None
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            sign_in_failure_record(email=email, address=address)
+            raise
+        sign_in_success_record(email=email)
+        return cleaned
+
+
+class EmailAuthenticationForm(SignInLimitMixin, AuthenticationForm):
     """Django's sign-in form, labelled for email, counting failures per account and per address.
 
-    Unknown email, wrong password and a deactivated account get the same message; when the
-    account or the address has used up its failures, even the right password is refused.
+    Unknown email, wrong password and a deactivated account get the same message.
     """
 
     error_messages = {
@@ -80,23 +105,9 @@ class EmailAuthenticationForm(AuthenticationForm):
     def clean_username(self) -> str:
         return self.cleaned_data["username"].strip().lower()
 
-    def clean(self):
-        email = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if not email or password is None:
-            return self.cleaned_data
-        address = client_address(self.request)
-        try:
-            sign_in_check_allowed(email=email, address=address)
-        except SignInThrottled as error:
-            raise ValidationError(error.message, code=error.code) from None
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            sign_in_failure_record(email=email, address=address)
-            raise
-        sign_in_success_record(email=email)
-        return cleaned
+
+class AdminSignInForm(SignInLimitMixin, AdminAuthenticationForm):
+    """The admin's sign-in form, sharing the writers' failure counts per account and per address."""
 
 
 class LabelledPasswordResetForm(PasswordResetForm):

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from directorstudio.accounts.models import RefreshToken, User
@@ -35,14 +37,23 @@ class TokenPair:
 def user_from_token_claims(claims: dict[str, Any]) -> User:
     """Return the active user a verified token is for, creating them on their first request.
 
-    A new user gets the token's `sub` as id and its `email` claim as email. When another user
-    already has that email, the token is refused (code `user_conflict`) rather than guessing which
-    account is meant; an admin has to resolve it. Emails of known users are not updated from tokens.
+    A new user gets the token's `sub` as id and its `email` claim as email. Supabase leaves the
+    claim empty for phone and anonymous users, and the `sub` alone names the user, so a claim that
+    is not an address the users table can hold (empty, not a string, not an email, too long) is
+    treated as absent: the user gets a placeholder address, as a phone user does. When another
+    user already has that email, the token is refused (code `user_conflict`) rather than guessing
+    which account is meant; an admin has to resolve it. Emails of known users are not updated from tokens.
     """
     user_id = claims["sub"]
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        email = claims.get("email") or f"{user_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
+        email = _usable_email(claims.get("email"))
+        if email is None:
+            if claims.get("email"):
+                logger.warning(
+                    "Provisioned user %s without the token's email claim: it is not a usable address.", user_id
+                )
+            email = f"{user_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
         try:
             with transaction.atomic():
                 user = User.objects.create_user(email=email, id=user_id)
@@ -57,15 +68,31 @@ def user_from_token_claims(claims: dict[str, Any]) -> User:
     return user
 
 
-def token_pair_for_password(*, email: str, password: str) -> TokenPair:
-    """Sign a user in with email and password and start a new session.
+def _usable_email(claim: Any) -> str | None:
+    """The `email` claim when it is an address the users table can hold, else None."""
+    if not isinstance(claim, str) or len(claim) > User._meta.get_field("email").max_length:
+        return None
+    try:
+        validate_email(claim)
+    except ValidationError:
+        return None
+    return claim
+
+
+def token_pair_for_password(*, email: str, password: str, address: str) -> TokenPair:
+    """Sign a user in with email and password from the client `address` and start a new session.
 
     Unknown email, wrong password and deactivated user all fail alike, so callers cannot tell
-    which addresses have accounts.
+    which addresses have accounts. Failures count against the account and the address as the
+    writers' sign-in does; past the limits `SignInThrottled` is raised, even for the right password.
     """
-    user = authenticate(email=email.strip().lower(), password=password)
+    email = email.strip().lower()
+    sign_in_check_allowed(email=email, address=address)
+    user = authenticate(email=email, password=password)
     if user is None:
+        sign_in_failure_record(email=email, address=address)
         raise TokenError("Invalid login credentials.", code="invalid_grant")
+    sign_in_success_record(email=email)
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
@@ -100,6 +127,19 @@ def token_pair_refresh(*, refresh_token: str) -> TokenPair:
 def refresh_tokens_revoke(*, user: User) -> int:
     """Sign the user out of every API session by revoking their refresh tokens; return how many."""
     return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def refresh_tokens_purge() -> int:
+    """Delete expired refresh tokens and those revoked longer ago than REFRESH_TOKEN_REVOKED_RETENTION; return how many.
+
+    A revoked token is kept that long (a day by default, as Supabase does) so that replaying it
+    still revokes its session; after that a replay is merely refused.
+    """
+    now = timezone.now()
+    deleted, _ = RefreshToken.objects.filter(
+        Q(expires_at__lte=now) | Q(revoked_at__lte=now - settings.REFRESH_TOKEN_REVOKED_RETENTION)
+    ).delete()
+    return deleted
 
 
 def _token_pair_create(*, user: User, session_id: uuid.UUID) -> TokenPair:

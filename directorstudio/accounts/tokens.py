@@ -16,6 +16,8 @@ DEFAULT_ISSUER = "directorstudio"
 # publishes as a JWKS. Any other `alg`, `none` above all, is refused.
 SECRET_ALGORITHM = "HS256"
 JWKS_ALGORITHMS = frozenset({"RS256", "ES256"})
+# The role of a signed-in user's token; `anon` and `service_role` tokens are not a user's.
+AUTHENTICATED_ROLE = "authenticated"
 JWKS_CACHE_SECONDS = 600
 JWKS_FETCH_TIMEOUT_SECONDS = 5
 
@@ -48,7 +50,7 @@ def access_token_issue(*, user: User, session_id: uuid.UUID | None = None) -> Ac
         "iss": settings.SUPABASE_JWT_ISSUER or DEFAULT_ISSUER,
         "sub": str(user.pk),
         "aud": settings.SUPABASE_JWT_AUDIENCE,
-        "role": "authenticated",
+        "role": AUTHENTICATED_ROLE,
         "email": user.email,
         "iat": issued_at,
         "exp": issued_at + expires_in,
@@ -60,12 +62,19 @@ def access_token_issue(*, user: User, session_id: uuid.UUID | None = None) -> Ac
 
 
 def access_token_verify(token: str) -> dict[str, Any]:
-    """Return the claims of a valid access token, with `sub` as a UUID; raise TokenError otherwise."""
+    """Return the claims of a valid access token, with `sub` as a UUID; raise TokenError otherwise.
+
+    Besides the signature, the audience and the issuer (when SUPABASE_JWT_ISSUER is set), the token
+    must be a signed-in user's (`role` is `authenticated`: not `anon`, not `service_role`) and may
+    not outlive ACCESS_TOKEN_MAX_LIFETIME from now.
+    """
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
         raise TokenError("The token is malformed.") from exc
     algorithm = header.get("alg")
+    if not isinstance(algorithm, str):
+        raise TokenError("The token's signing algorithm is not accepted.")
     key = _verification_key(algorithm, header.get("kid"))
     try:
         claims = jwt.decode(
@@ -74,12 +83,20 @@ def access_token_verify(token: str) -> dict[str, Any]:
             algorithms=[algorithm],
             audience=settings.SUPABASE_JWT_AUDIENCE,
             issuer=settings.SUPABASE_JWT_ISSUER or None,
-            options={"require": ["exp", "sub", "aud"]},
+            options={"require": ["exp", "sub", "aud", "role"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("The token has expired.", code="token_expired") from exc
     except jwt.PyJWTError as exc:
         raise TokenError(f"The token is invalid: {exc}.") from exc
+    if claims["role"] != AUTHENTICATED_ROLE:
+        raise TokenError("The token is not a signed-in user's (its role is not 'authenticated').")
+    if not isinstance(claims.get("iss", ""), str):
+        raise TokenError("The token's issuer is not a string.")
+    # PyJWT has checked that `exp` converts with int() (a numeric string does).
+    latest_expiry = timezone.now() + settings.ACCESS_TOKEN_MAX_LIFETIME
+    if int(claims["exp"]) > latest_expiry.timestamp():
+        raise TokenError("The token's lifetime is longer than this server accepts.")
     try:
         claims["sub"] = uuid.UUID(claims["sub"])
     except ValueError as exc:

@@ -166,7 +166,8 @@ def test_offline_edits_are_kept_and_saved_when_the_connection_returns(signed_in:
     page.context.set_offline(True)
     type_at_end(page, "No signal down here.\n")
     expect(status(page)).to_have_text("Offline: changes kept in this browser")
-    page.wait_for_function("Object.keys(localStorage).some((key) => key.startsWith('directorstudio:screenplay:'))")
+    # A function, not an expression: the page's Content-Security-Policy forbids evaluating strings.
+    page.wait_for_function("() => Object.keys(localStorage).some((k) => k.startsWith('directorstudio:screenplay:'))")
     assert stored(screenplay).version == 1
 
     page.context.set_offline(False)
