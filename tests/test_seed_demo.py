@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clips.downloads import clip_download_url, clip_poster_url
-from clips.models import ClipJob, ClipJobStatus, SceneDraft, VideoUpload
-from continuity.models import ContinuityLog, SceneState, Telemetry
+from clips.models import ClipJob, ClipJobStatus, SceneClipJob, SceneDraft, VideoUpload
+from continuity.models import ContinuityLog, SceneLink, SceneState, Telemetry
 from credits.models import CreditMovement, CreditsLedger
 from directorstudio.accounts.models import User
 from directorstudio.demo.services import seed_demo_data
@@ -188,7 +188,19 @@ def test_scene_drafts_follow_their_screenplay_without_gaps():
         assert {draft.shot_type for draft in drafts} <= {"wide", "medium", "close-up"}
         assert all(3 <= draft.duration <= 5 for draft in drafts)
     for upload in VideoUpload.objects.all():
-        assert upload.filename == f"projects/{upload.project_id}/scene-{upload.order_index + 1}.mp4"
+        assert upload.filename == f"uploads/{upload.id}.mp4"
+        assert default_storage.exists(upload.filename)  # footage that plays, not a name with no file
+
+
+def test_the_timeline_and_the_continuity_page_find_each_scenes_clip_and_state():
+    seed()
+
+    for draft in SceneDraft.objects.all():
+        state_id = SceneLink.objects.get(scene_draft=draft).scene_state_id
+        assert SceneState.objects.filter(user_id=draft.user_id, id=state_id).exists()
+    for job in ClipJob.objects.all():
+        link = SceneClipJob.objects.get(clip_job=job)
+        assert (link.scene_draft.user_id, link.scene_draft.prompt_text) == (job.user_id, job.prompt)
 
 
 def test_clip_jobs_appear_in_every_status_with_their_details():

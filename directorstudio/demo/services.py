@@ -13,12 +13,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
-from clips.downloads import clip_download_url, clip_files_save
-from clips.models import ClipJob, ClipJobStatus, SceneDraft, VideoUpload
+from clips.downloads import UPLOAD, clip_download_url, clip_file_name, clip_files_save, stored_file_save
+from clips.models import ClipJob, ClipJobStatus, SceneClipJob, SceneDraft, VideoUpload
 from clips.providers.base import GeneratedClip
 from clips.providers.local import LocalClipProvider
 from continuity import engine
-from continuity.models import ContinuityLog, SceneState, Telemetry
+from continuity.models import ContinuityLog, SceneLink, SceneState, Telemetry
 from credits.models import CreditsLedger, MovementReason
 from credits.services import credits_first_clip_grant, credits_grant, credits_spend_for_clip_job, ledger_register
 from directorstudio.accounts.models import User
@@ -53,9 +53,11 @@ SEEDED_MODELS: tuple[type[models.Model], ...] = (
     ScreenplayRevision,
     SceneDraft,
     ClipJob,
+    SceneClipJob,
     VideoUpload,
     CreditsLedger,
     SceneState,
+    SceneLink,
     ContinuityLog,
     Telemetry,
 )
@@ -129,6 +131,9 @@ class _DemoBuilder:
     ledgers: list[_DemoLedger] = field(default_factory=list)
     # Completed jobs and the prompt of the clip each plays (see `_plan_clips`).
     clips: list[tuple[ClipJob, str]] = field(default_factory=list)
+    # The scene draft each clip job was made for, and the uploads that get a real video file.
+    job_scenes: dict[uuid.UUID, SceneDraft] = field(default_factory=dict)
+    uploads: list[VideoUpload] = field(default_factory=list)
 
     def build(self, password_hash: str) -> None:
         self._add(User, self._user(ADMIN_EMAIL, password_hash, is_staff=True, is_superuser=True))
@@ -143,6 +148,11 @@ class _DemoBuilder:
         for job, prompt in self.clips:
             clip = _demo_clip(prompt)
             clip_files_save(clip_job_id=job.id, video_path=clip.video_path, poster_path=clip.poster_path)
+        # A writer's footage is one of the clips already rendered, so uploads play without rendering more.
+        footage = {job.user_id: prompt for job, prompt in reversed(self.clips)}
+        for upload in self.uploads:
+            clip = _demo_clip(footage.get(upload.user_id) or self.clips[0][1])
+            stored_file_save(name=upload.filename, path=clip.video_path)
 
     def _add(self, model: type[models.Model], *rows: models.Model) -> None:
         self.rows.setdefault(model, []).extend(rows)
@@ -176,6 +186,14 @@ class _DemoBuilder:
             session_at = self._ago(0.5, 9.5)
             drafts = self._add_project(user, writer, story, session_at)
             self._add_continuity(user, story, session_at, next_scene_id)
+            # The timeline and the continuity page find each scene's state through this link.
+            self._add(
+                SceneLink,
+                *(
+                    SceneLink(scene_draft=draft, user_id=user.id, scene_state_id=next_scene_id + index)
+                    for index, draft in enumerate(drafts)
+                ),
+            )
             next_scene_id += len(story.scenes)
             jobs += [self._clip_job(user, user_key, draft) for draft in drafts]
             elements.update(name for scene in story.scenes for name in (*scene.characters, *scene.props))
@@ -183,6 +201,7 @@ class _DemoBuilder:
         jobs = self._give_statuses(jobs, every_status=writer.email == WRITER_EMAIL)
         self._plan_clips(jobs, own_clip_each=writer.email == WRITER_EMAIL)
         self._add(ClipJob, *jobs)
+        self._add(SceneClipJob, *(SceneClipJob(clip_job=job, scene_draft=self.job_scenes[job.id]) for job in jobs))
         self._add_ledger(user, user_key, [job for job in jobs if job.status in PAID_STATUSES])
         self._add_telemetry(user, sorted(elements))
 
@@ -242,18 +261,18 @@ class _DemoBuilder:
                 )
             )
         self._add(SceneDraft, *drafts)
-        for draft in self.rng.sample(drafts, k=2):
-            self._add(
-                VideoUpload,
-                VideoUpload(
-                    id=self._uuid(),
-                    user_id=user.id,
-                    project_id=draft.project_id,
-                    order_index=draft.order_index,
-                    filename=f"projects/{draft.project_id}/scene-{draft.order_index + 1}.mp4",
-                    uploaded_at=min(self.now, draft.updated_at + timedelta(hours=self.rng.uniform(1, 12))),
-                ),
+        for order_index, draft in enumerate(self.rng.sample(drafts, k=2)):
+            upload_id = self._uuid()
+            upload = VideoUpload(
+                id=upload_id,
+                user_id=user.id,
+                project_id=draft.project_id,
+                order_index=order_index,
+                filename=clip_file_name(clip_job_id=upload_id, kind=UPLOAD),
+                uploaded_at=min(self.now, draft.updated_at + timedelta(hours=self.rng.uniform(1, 12))),
             )
+            self._add(VideoUpload, upload)
+            self.uploads.append(upload)
         return drafts
 
     def _add_continuity(self, user: User, story: Story, session_at: datetime, first_id: int) -> None:
@@ -300,13 +319,15 @@ class _DemoBuilder:
             previous = scene_state
 
     def _clip_job(self, user: User, user_key: str, draft: SceneDraft) -> ClipJob:
-        return ClipJob(
+        job = ClipJob(
             id=self._uuid(),
             user_id=user.id,
             user_key=user_key,
             prompt=draft.prompt_text,
             submitted_at=draft.updated_at + timedelta(minutes=self.rng.uniform(1, 30)),
         )
+        self.job_scenes[job.id] = draft
+        return job
 
     def _give_statuses(self, jobs: list[ClipJob], *, every_status: bool) -> list[ClipJob]:
         """Give a writer's clip jobs their statuses, mostly completed, and drop those of scenes never sent."""
