@@ -127,12 +127,12 @@ def main() -> None:
             page.evaluate(PROBE)
             page.get_by_role("textbox", name="Screenplay").click()
             page.keyboard.press("Control+End")
-            page.evaluate("performance.clearMeasures('preview')")
+            page.evaluate("() => performance.clearMeasures('preview')")
             for index in range(options.keystrokes):
                 page.keyboard.press("abcdefghij"[index % 10])
-                page.wait_for_function(f"window.__refreshes.length > {index}")
-            refreshes = page.evaluate("window.__refreshes")
-            renders = page.evaluate("performance.getEntriesByName('preview').map((entry) => entry.duration)")
+                page.wait_for_function("(count) => window.__refreshes.length > count", arg=index)
+            refreshes = page.evaluate("() => window.__refreshes")
+            renders = page.evaluate("() => performance.getEntriesByName('preview').map((entry) => entry.duration)")
 
             trips = []
             for _ in range(options.saves):

@@ -128,6 +128,19 @@ const capitalsOnCueLine = EditorView.inputHandler.of((view, from, to, text) => {
   return true;
 });
 
+// Text typed in one go that holds line breaks (Chromium's insertText: dictation, text expanders, IME
+// commits, Playwright's insert_text) was left to the contentEditable, which, on an empty line (a lone
+// <br>), swallowed the first line break; CodeMirror then read the DOM without it. Insert it ourselves.
+const multiLineInput = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    const text = event.data;
+    if (event.inputType !== "insertText" || event.isComposing || view.composing || !text || !/[\r\n]/.test(text)) return false;
+    event.preventDefault();
+    view.dispatch(view.state.replaceSelection(text.replace(/\r\n?/g, "\n")), { scrollIntoView: true, userEvent: "input.type" });
+    return true;
+  },
+});
+
 function insertAtCursor(view, text, cursorOffset = text.length) {
   const head = view.state.selection.main.head;
   view.dispatch({ changes: { from: head, insert: text }, selection: { anchor: head + cursorOffset }, scrollIntoView: true, userEvent: "input" });
@@ -175,6 +188,14 @@ function smartTab(view) {
 // --- Autocomplete: scene-heading prefixes, locations, times of day, character names ---------------
 
 let known = { characters: [], locations: [] };
+const HEADING_START = /^(INT\.\/EXT\.|INT\/EXT\.?|I\/E\.?|INT\.|EXT\.|EST\.|\.(?=\w))\s*/i;
+
+/** A location picked from the list is followed by " - " and the times of day are offered at once. */
+function applyLocation(view, completion, from, to) {
+  const insert = `${completion.label} - `;
+  view.dispatch({ changes: { from, to, insert }, selection: { anchor: from + insert.length }, userEvent: "input.complete" });
+  setTimeout(() => startCompletion(view));
+}
 const cueOptions = () => known.characters.map((label) => ({ label, type: "variable", detail: "character" }));
 
 function fountainCompletions(context) {
@@ -186,9 +207,9 @@ function fountainCompletions(context) {
   if (time && isHeading(before.trim())) {
     return { from: context.pos - time[1].length, options: TIMES_OF_DAY.map((label) => ({ label, type: "constant", detail: "time of day" })), validFor: /^[A-Za-z ]*$/ };
   }
-  const prefix = /^(INT\.\/EXT\.|INT\/EXT\.?|I\/E\.?|INT\.|EXT\.|EST\.|\.(?=\w))\s*/i.exec(before);
+  const prefix = HEADING_START.exec(before);
   if (prefix && prefix[0].length > 1) {
-    const options = known.locations.map((label) => ({ label, apply: `${label} - `, type: "text", detail: "location" }));
+    const options = known.locations.map((label) => ({ label, apply: applyLocation, type: "text", detail: "location" }));
     return options.length ? { from: line.from + prefix[0].length, options, validFor: /^[^-–—]*$/ } : null;
   }
   const typedCaps = before !== "" && before === before.toUpperCase();
@@ -198,7 +219,9 @@ function fountainCompletions(context) {
     options.push(...HEADING_PREFIXES.filter((label) => label.toLowerCase().startsWith(before.toLowerCase())).map((label) => ({ label: label.trim(), apply: label, type: "keyword", detail: "scene heading" })));
   }
   if (context.explicit || caps || (typedCaps && /^[A-Z0-9 .'’-]+$/.test(before))) options.push(...cueOptions());
-  return options.length ? { from: line.from, options, validFor: /^[A-Za-z0-9 .'’\/-]*$/ } : null;
+  // Once a whole prefix and its space are typed ("INT. "), ask again: the locations come next.
+  const validFor = (typed) => /^[A-Za-z0-9 .'’\/-]*$/.test(typed) && !(HEADING_START.test(typed) && /\s$/.test(typed));
+  return options.length ? { from: line.from, options, validFor } : null;
 }
 
 // --- Talking to the server ----------------------------------------------------------------------
@@ -412,12 +435,30 @@ function schedulePreview() {
   if (!previewFrame) previewFrame = requestAnimationFrame(refreshPreview);
 }
 
+let outlineTokens = null;
+let outlineTask = 0;
+const whenIdle = window.requestIdleCallback ? (task) => requestIdleCallback(task, { timeout: 200 }) : (task) => setTimeout(task, 50);
+
+/**
+ * Redraw the preview in the frame after a change. The outline, the autocomplete vocabulary and the
+ * current-scene mark (which reads layout) wait for idle time, so a keystroke's frame only holds the
+ * tokenizer, the changed paragraphs and their layout.
+ */
 function refreshPreview() {
   previewFrame = 0;
   performance.mark("preview-start");
   const tokens = tokenize(currentText());
   patchPreview(renderParts(tokens));
   performance.measure("preview", "preview-start");
+  outlineTokens = tokens;
+  if (!outlineTask) outlineTask = whenIdle(refreshOutline);
+}
+
+function refreshOutline() {
+  outlineTask = 0;
+  if (!outlineTokens) return;
+  const tokens = outlineTokens;
+  outlineTokens = null;
   known = vocabulary(tokens);
   outlineItems = outline(tokens);
   const key = JSON.stringify(outlineItems);
@@ -697,6 +738,7 @@ const view = new EditorView({
       syntaxHighlighting(fountainHighlight),
       capsLine,
       capitalsOnCueLine,
+      multiLineInput,
       autocompletion({ override: [fountainCompletions], icons: false }),
       search({ top: true }),
       placeholder("INT. SOMEWHERE - DAY\n\nStart writing…"),
@@ -766,7 +808,75 @@ window.addEventListener("beforeunload", (event) => {
 
 const narrow = window.matchMedia("(max-width: 1000px)");
 if (narrow.matches) togglePanel(document.querySelector('[data-panel-toggle="outline"]'), false);
+
+// "More": at tablet width the exports, scene drafts and the keyboard help are a menu behind one button.
+const moreButton = $("more-button");
+const moreMenu = $("toolbar-more");
+const moreItems = () => [...moreMenu.querySelectorAll("a, button")];
+
+function setMoreRoles() {
+  const isMenu = narrow.matches;
+  if (isMenu) moreMenu.setAttribute("role", "menu");
+  else moreMenu.removeAttribute("role");
+  for (const item of moreItems()) {
+    if (isMenu) {
+      item.setAttribute("role", "menuitem");
+      item.tabIndex = -1;
+    } else {
+      item.removeAttribute("role");
+      item.removeAttribute("tabindex");
+    }
+  }
+  if (!isMenu) closeMore();
+}
+
+function openMore(focusLast = false) {
+  moreMenu.classList.add("is-open");
+  moreButton.setAttribute("aria-expanded", "true");
+  const items = moreItems();
+  items[focusLast ? items.length - 1 : 0].focus();
+}
+
+function closeMore(returnFocus = false) {
+  if (!moreMenu.classList.contains("is-open")) return;
+  moreMenu.classList.remove("is-open");
+  moreButton.setAttribute("aria-expanded", "false");
+  if (returnFocus) moreButton.focus();
+}
+
+moreButton.addEventListener("click", () => {
+  if (moreMenu.classList.contains("is-open")) closeMore();
+  else openMore();
+});
+moreButton.addEventListener("keydown", (event) => {
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    openMore(event.key === "ArrowUp");
+  }
+});
+moreMenu.addEventListener("keydown", (event) => {
+  if (!narrow.matches) return;
+  const items = moreItems();
+  const index = items.indexOf(document.activeElement);
+  const moves = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: items.length - 1 };
+  if (event.key in moves) {
+    event.preventDefault();
+    items[(moves[event.key] + items.length) % items.length].focus();
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    closeMore(true);
+  } else if (event.key === "Tab") closeMore();
+});
+moreMenu.addEventListener("click", (event) => {
+  if (narrow.matches && event.target.closest("a, button")) closeMore();
+});
+document.addEventListener("pointerdown", (event) => {
+  if (!moreMenu.contains(event.target) && !moreButton.contains(event.target)) closeMore();
+});
+narrow.addEventListener("change", setMoreRoles);
+setMoreRoles();
 refreshPreview();
+refreshOutline();
 syncViewButtons();
 setStatus("saved");
 refreshStatistics();

@@ -185,8 +185,23 @@ export function vocabulary(tokens) {
 
 const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
 
+// The preview is redrawn on every keystroke from the whole script: most of its texts are the same as
+// the last time, so their HTML is remembered (the cache is emptied when it grows past the bound).
+const INLINE_CACHE_SIZE = 20_000;
+const inlineCache = new Map();
+
 /** Escape text for HTML, then render Fountain emphasis: ***bold italic***, **bold**, *italic*, _underline_. */
 export function inline(text) {
+  let html = inlineCache.get(text);
+  if (html === undefined) {
+    if (inlineCache.size >= INLINE_CACHE_SIZE) inlineCache.clear();
+    html = renderInline(text);
+    inlineCache.set(text, html);
+  }
+  return html;
+}
+
+function renderInline(text) {
   return text
     .replace(/[&<>"]/g, (character) => ESCAPES[character])
     .replace(/\\\*/g, "&#42;")
