@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from clips.filters import ClipJobFilter, ProjectOverviewFilter, SceneDraftFilter, VideoUploadFilter
 from clips.selectors import (
@@ -49,6 +50,7 @@ from directorstudio.api import OwnedRowsMixin, OwnedRowViewSet, OwnedViewRowView
 from directorstudio.errors import NotFound
 from directorstudio.openapi import READ_ERRORS, WRITE_ERRORS, error_responses, owned_row_schema
 from directorstudio.parsers import SizeLimitedJSONParser
+from directorstudio.throttling import ClipSubmitThrottle
 
 
 @owned_row_schema(
@@ -98,6 +100,7 @@ class SceneDraftViewSet(OwnedRowViewSet):
         url_path="clip_jobs",
         serializer_class=SceneClipSubmitSerializer,
         filterset_class=None,
+        throttle_classes=[ClipSubmitThrottle],
     )
     def clip_job_submit_for_scene(self, request: Request, pk: str) -> Response:
         values = SceneClipSubmitSerializer(data=request.data)
@@ -111,6 +114,7 @@ class SceneDraftViewSet(OwnedRowViewSet):
         url_path="clip_jobs",
         serializer_class=ProjectClipsSubmitSerializer,
         filterset_class=None,
+        throttle_classes=[ClipSubmitThrottle],
         pagination_class=None,
     )
     def clip_jobs_submit_for_project(self, request: Request) -> Response:
@@ -160,6 +164,10 @@ class ClipJobViewSet(OwnedRowViewSet):
     serializer_class = ClipJobSerializer
     filterset_class = ClipJobFilter
     http_method_names = ["get", "post", "head", "options"]
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        """A submission counts against CLIP_SUBMIT_RATE; reads and cancels are not limited."""
+        return [ClipSubmitThrottle()] if self.action == "create" else super().get_throttles()
 
     def perform_create_row(self, values: dict[str, Any]) -> tuple[models.Model, bool]:
         return clip_job_submit(user_id=self.request.user.pk, **values)

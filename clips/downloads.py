@@ -10,8 +10,11 @@ key is in `SECRET_KEY_FALLBACKS`.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import pathlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,10 +23,19 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from directorstudio.errors import NotFound
+from directorstudio.errors import NotFound, ServiceUnavailable
 
 SIGNING_SALT = "directorstudio.clips.downloads"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# What the operating system answers when a disk (or the user's quota on it) has no room left.
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class StorageFull(ServiceUnavailable):
+    """The disk that files are written to has no room left; the same action may succeed once room is made."""
+
+    code = "storage_full"
+    message = "The server's storage is full, so the file could not be stored; try again later."
 
 
 @dataclass(frozen=True)
@@ -49,17 +61,42 @@ def clip_file_name(*, clip_job_id: uuid.UUID, kind: ClipFileKind) -> str:
     return f"{kind.folder}/{uuid.UUID(str(clip_job_id))}.{kind.extension}"
 
 
+@contextlib.contextmanager
+def no_space_as_storage_full() -> Iterator[None]:
+    """Raise StorageFull for an OSError that says the disk (or a quota) is full; other errors pass unchanged."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in NO_SPACE_ERRNOS:
+            raise StorageFull() from error
+        raise
+
+
 def clip_files_save(*, clip_job_id: uuid.UUID, video_path: pathlib.Path, poster_path: pathlib.Path) -> None:
-    """Store a finished clip's MP4 and JPEG poster through the default storage, replacing earlier files of the job."""
-    for kind, path in ((VIDEO, video_path), (POSTER, poster_path)):
-        stored_file_save(name=clip_file_name(clip_job_id=clip_job_id, kind=kind), path=path)
+    """Store a finished clip's MP4 and JPEG poster, replacing earlier files of the job; both or neither are kept."""
+    names = [clip_file_name(clip_job_id=clip_job_id, kind=kind) for kind in (VIDEO, POSTER)]
+    try:
+        for name, path in zip(names, (video_path, poster_path), strict=True):
+            stored_file_save(name=name, path=path)
+    except BaseException:
+        for name in names:
+            default_storage.delete(name)
+        raise
 
 
 def stored_file_save(*, name: str, path: pathlib.Path) -> None:
-    """Store the file at `path` under `name` through the default storage, replacing an earlier file of that name."""
+    """Store the file at `path` under `name`, replacing an earlier file of that name; on failure nothing is left.
+
+    A full disk raises StorageFull (a ServiceUnavailable: retrying later may succeed) after the partial file,
+    which the storage leaves behind, is deleted.
+    """
     default_storage.delete(name)
-    with pathlib.Path(path).open("rb") as handle:
-        stored = default_storage.save(name, File(handle, name=pathlib.PurePath(name).name))
+    try:
+        with no_space_as_storage_full(), pathlib.Path(path).open("rb") as handle:
+            stored = default_storage.save(name, File(handle, name=pathlib.PurePath(name).name))
+    except BaseException:
+        default_storage.delete(name)
+        raise
     if stored != name:  # a concurrent save won the name: keep its file, drop ours
         default_storage.delete(stored)
 

@@ -1,4 +1,5 @@
 import pathlib
+import shutil
 import subprocess
 import tempfile
 import time
@@ -32,6 +33,8 @@ CLIP_QUEUE = "clips"
 FILM_EXPORT_RUN_TASK = "clips.film_export_run"
 CLIP_SECONDS = 4
 TIMED_OUT_MESSAGE = "The video could not be generated in time."
+# Prefixes of the temporary folders a clip job, an upload and a film export work in.
+CLIP_JOB_WORKDIR, VIDEO_UPLOAD_WORKDIR, FILM_EXPORT_WORKDIR = "clip-job-", "video-upload-", "film-export-"
 
 
 class ClipJobNotCancellable(Conflict):
@@ -255,16 +258,16 @@ def clip_job_cancel(*, user_id: uuid.UUID, clip_job_id: uuid.UUID) -> ClipJob:
 def clip_job_run(*, clip_job_id: uuid.UUID) -> ClipJob | None:
     """Make a queued job's clip with the configured provider and store it; None when the job is no longer queued.
 
-    A permanent provider failure fails the job and refunds it. A transient one (ServiceUnavailable)
-    puts the job back in the queue and is raised again for the worker to retry later, until the
-    last attempt, which fails and refunds the job instead.
+    A permanent provider failure fails the job and refunds it. A transient one (ServiceUnavailable, a full
+    disk's StorageFull included) puts the job back in the queue and is raised again for the worker to retry
+    later, until the last attempt, which fails and refunds the job instead.
     """
     started = clip_job_start(clip_job_id=clip_job_id)
     if started is None:
         return None
     job, attempt = started
     try:
-        with tempfile.TemporaryDirectory(prefix="clip-job-") as workdir:
+        with tempfile.TemporaryDirectory(prefix=CLIP_JOB_WORKDIR) as workdir:
             provider = providers.get_provider()
             clip = provider.generate(prompt=job.prompt, seconds=CLIP_SECONDS, workdir=pathlib.Path(workdir))
             downloads.clip_files_save(clip_job_id=job.id, video_path=clip.video_path, poster_path=clip.poster_path)
@@ -324,22 +327,39 @@ def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
     return stuck + orphans
 
 
+def workdirs_purge() -> int:
+    """Delete this machine's work folders (a killed process's) untouched for the processing timeout; how many."""
+    cutoff = time.time() - settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS
+    purged = 0
+    for prefix in (CLIP_JOB_WORKDIR, VIDEO_UPLOAD_WORKDIR, FILM_EXPORT_WORKDIR):
+        for folder in pathlib.Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+            try:
+                touched = max(path.stat().st_mtime for path in [folder, *folder.rglob("*")])
+            except FileNotFoundError:  # its run has just finished and removed it
+                continue
+            if folder.is_dir() and touched < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                purged += 1
+    return purged
+
+
 def video_upload_create(
     *, user_id: uuid.UUID, project_id: str, upload: File, order_index: int | None = None
 ) -> VideoUpload:
     """Store an uploaded video of the project as a fast-start MP4 with its `video_uploads` row (`filename` names it).
 
     The file must be at most VIDEO_UPLOAD_MAX_BYTES and a video ffmpeg can read (probed, not judged by its name);
-    otherwise InvalidInput, and neither a row nor a stored file is left. Without `order_index` it goes last.
+    otherwise InvalidInput, and neither a row nor a stored file is left; so too on a full disk (StorageFull).
+    Without `order_index` it goes last.
     """
     limit = settings.VIDEO_UPLOAD_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise InvalidInput({"file": [f"The file is larger than the {limit / 1_000_000:g} MB an upload may be."]})
     upload_id = uuid.uuid4()
     name = downloads.clip_file_name(clip_job_id=upload_id, kind=downloads.UPLOAD)
-    with tempfile.TemporaryDirectory(prefix="video-upload-") as workdir:
+    with tempfile.TemporaryDirectory(prefix=VIDEO_UPLOAD_WORKDIR) as workdir:
         source, target = pathlib.Path(workdir) / "source", pathlib.Path(workdir) / "video.mp4"
-        with source.open("wb") as handle:
+        with downloads.no_space_as_storage_full(), source.open("wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
         try:
@@ -467,7 +487,7 @@ def film_export_run(*, film_export_id: uuid.UUID) -> FilmExport | None:
         export.status = FilmExport.Status.PROCESSING
         export.save(update_fields=["status"])
     try:
-        with tempfile.TemporaryDirectory(prefix="film-export-") as workdir:
+        with tempfile.TemporaryDirectory(prefix=FILM_EXPORT_WORKDIR) as workdir:
             parts = _film_parts(export=export, workdir=pathlib.Path(workdir))
             if not parts:
                 raise providers.ClipGenerationFailed("No scene has a finished clip to put in the film.")

@@ -14,6 +14,7 @@ from clips.services import (
     clip_job_run,
     clip_jobs_sweep,
     film_export_run,
+    workdirs_purge,
 )
 from directorstudio.errors import ServiceUnavailable
 
@@ -34,8 +35,10 @@ def clip_job_run_task(clip_job_id: str) -> None:
 @app.periodic(cron="* * * * *", periodic_id="every_minute")
 @app.task(name=CLIP_JOBS_SWEEP_TASK, queue=CLIP_QUEUE)
 def clip_jobs_sweep_task(timestamp: int) -> None:
-    """Requeue, or after the last attempt fail and refund, jobs stuck in processing past the timeout."""
+    """Requeue, or after the last attempt fail and refund, jobs stuck in processing past the timeout; delete the
+    work folders that killed runs left on this machine."""
     clip_jobs_sweep()
+    workdirs_purge()
 
 
 @app.task(name=FILM_EXPORT_RUN_TASK, queue=CLIP_QUEUE)

@@ -10,14 +10,14 @@ from directorstudio.parsers import RequestBodyTooLarge
 
 # A database that is down, restarting or out of connections: the request may succeed when retried.
 DATABASE_UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
-DATABASE_RETRY_AFTER_SECONDS = 5
+RETRY_AFTER_SECONDS = 5
 
 
 class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable; try again shortly."
     default_code = "database_unavailable"
-    wait = DATABASE_RETRY_AFTER_SECONDS  # DRF's handler sends it as Retry-After
+    wait = RETRY_AFTER_SECONDS  # DRF's handler sends it as Retry-After
 
 
 # The HTTP status of each domain error; a subclass answers with its nearest listed ancestor's.
@@ -58,7 +58,10 @@ def api_exception_handler(exc, context):
     if isinstance(exc, IntegrityError):
         exc = errors.Conflict()
     if isinstance(exc, errors.DomainError):
-        return Response(domain_error_body(exc), status=domain_error_status(exc))
+        response = Response(domain_error_body(exc), status=domain_error_status(exc))
+        if isinstance(exc, errors.ServiceUnavailable):  # a full disk, a video service down: worth trying again
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, RequestDataTooBig):
         exc = RequestBodyTooLarge()
     elif isinstance(exc, Http404):

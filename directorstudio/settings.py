@@ -323,3 +323,8 @@ SCREENPLAY_IMPORT_MAX_BYTES = env.int("SCREENPLAY_IMPORT_MAX_BYTES", default=2 *
 # --- Timeline uploads (clips/services.py video_upload_create) ------------------------------------
 # The largest video file a writer or the app may upload (bytes); it is probed with ffmpeg and stored as an MP4.
 VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
+
+# --- Clip submission rate limit (directorstudio/throttling.py) ------------------------------------
+# Submissions per signed-in user (POST /api/v1/clip_jobs/ and the timeline's scene and project submits,
+# counted together in the shared cache); more answer 429 with Retry-After. "<n>/<sec|min|hour|day>".
+CLIP_SUBMIT_RATE = env.str("CLIP_SUBMIT_RATE", default="60/min")

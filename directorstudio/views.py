@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
-from directorstudio.exceptions import DATABASE_RETRY_AFTER_SECONDS, DATABASE_UNAVAILABLE_ERRORS
+from directorstudio.exceptions import DATABASE_UNAVAILABLE_ERRORS, RETRY_AFTER_SECONDS
 
 API_PREFIX = "/api/"
 DATABASE_UNAVAILABLE_PAGE = """<!doctype html>
@@ -33,7 +33,7 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
         response = api_error("The database is unavailable; try again shortly.", "database_unavailable", 503)
     else:
         response = HttpResponse(DATABASE_UNAVAILABLE_PAGE, status=503)
-    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -78,6 +78,6 @@ def readyz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
     except (DatabaseError, InterfaceError):
         response = JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return JsonResponse({"status": "ok", "database": "ok"})
