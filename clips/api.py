@@ -46,10 +46,11 @@ from clips.services import (
     video_upload_delete,
     video_uploads_reorder,
 )
-from directorstudio.api import OwnedRowsMixin, OwnedRowViewSet, OwnedViewRowViewSet
+from directorstudio.api import LeanReadsMixin, OwnedRowsMixin, OwnedRowViewSet, OwnedViewRowViewSet
 from directorstudio.errors import NotFound
 from directorstudio.openapi import READ_ERRORS, WRITE_ERRORS, error_responses, owned_row_schema
 from directorstudio.parsers import SizeLimitedJSONParser
+from directorstudio.renderers import FastJSONRenderer
 from directorstudio.throttling import ClipSubmitThrottle
 
 
@@ -80,12 +81,13 @@ from directorstudio.throttling import ClipSubmitThrottle
         responses={201: SceneClipJobSerializer(many=True), **error_responses(*WRITE_ERRORS, 402)},
     ),
 )
-class SceneDraftViewSet(OwnedRowViewSet):
-    """The signed-in user's scene drafts, by project and `order_index`."""
+class SceneDraftViewSet(LeanReadsMixin, OwnedRowViewSet):
+    """The signed-in user's scene drafts, by project and `order_index`; the timeline reads a project's at once."""
 
     rows = staticmethod(scene_draft_list)
     serializer_class = SceneDraftSerializer
     filterset_class = SceneDraftFilter
+    renderer_classes = [FastJSONRenderer]
 
     @action(detail=False, methods=["post"], serializer_class=SceneDraftReorderSerializer, filterset_class=None)
     def reorder(self, request: Request) -> Response:
@@ -157,12 +159,16 @@ def _uuid_or_404(pk: str) -> uuid.UUID:
         responses={200: ClipJobSerializer, **error_responses(*WRITE_ERRORS, 404)},
     ),
 )
-class ClipJobViewSet(OwnedRowViewSet):
-    """The signed-in user's clip jobs, newest first; created by spending a credit, changed only by a cancel."""
+class ClipJobViewSet(LeanReadsMixin, OwnedRowViewSet):
+    """The signed-in user's clip jobs, newest first; created by spending a credit, changed only by a cancel.
+
+    Polling a job (`retrieve`) is the API's most frequent call, hence the lean reads and renderer.
+    """
 
     rows = staticmethod(clip_job_list)
     serializer_class = ClipJobSerializer
     filterset_class = ClipJobFilter
+    renderer_classes = [FastJSONRenderer]
     http_method_names = ["get", "post", "head", "options"]
 
     def get_throttles(self) -> list[BaseThrottle]:

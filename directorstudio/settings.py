@@ -93,8 +93,15 @@ if env.str("DATABASE_URL", default=""):
 else:
     DATABASES = {"default": embedded_database_settings(default_pgdata(BASE_DIR))}
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_directorstudio")}
-# A connection kept between requests is checked before reuse, so a restarted database is reconnected to.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Each worker keeps its connection for this many seconds rather than connecting for every request
+# (0: a new connection per request). It is checked (SELECT 1) at the start of each request that uses it,
+# so a restarted database is reconnected to without a failed request; the check costs a round trip.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+# Behind a pooler in transaction mode (Supabase's on port 6543) a cursor cannot outlive its transaction:
+# set DATABASE_DISABLE_SERVER_SIDE_CURSORS=1 there. Prepared statements, the pooler's other limit, are never
+# used: Django's psycopg backend binds parameters on the client unless OPTIONS["server_side_binding"] is set.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The rate limits (token endpoint, sign-ins, admin login) count in this cache, which every worker
@@ -180,6 +187,9 @@ if ACCESS_TOKEN_LIFETIME > ACCESS_TOKEN_MAX_LIFETIME:
 REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("REFRESH_TOKEN_LIFETIME_DAYS", default=30))
 # Revoked refresh tokens are kept this long (replaying one revokes its session), then purged hourly.
 REFRESH_TOKEN_REVOKED_RETENTION = timedelta(hours=env.int("REFRESH_TOKEN_REVOKED_RETENTION_HOURS", default=24))
+# A worker remembers a user it found active this long, so API requests cost no users query; a user
+# deactivated or deleted elsewhere is refused at most this long afterwards (0: look the user up every request).
+API_USER_CACHE_SECONDS = env.int("API_USER_CACHE_SECONDS", default=30)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -5,6 +5,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
+from types import SimpleNamespace
 
 import jwt
 import pytest
@@ -15,6 +16,7 @@ from django.db import connection, connections, transaction
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from rest_framework.test import APIClient
 
+from directorstudio.accounts import services
 from directorstudio.accounts.models import RefreshToken, User
 from tests.tokens import auth_header, make_supabase_token, supabase_claims
 
@@ -61,11 +63,57 @@ def test_valid_token_signs_the_user_in(api_client, writer):
     assert response.json() == {"id": str(writer.pk), "email": "writer@directorstudio.local"}
 
 
-def test_known_user_costs_one_query(api_client, writer, django_assert_num_queries):
+def test_a_user_the_process_knows_costs_no_query(api_client, writer, django_assert_num_queries):
+    header = auth_header(writer)  # the writer was just saved by this process, so it knows them
+
+    with django_assert_num_queries(0):
+        assert api_client.get(USER_URL, **header).json() == {"id": str(writer.pk), "email": writer.email}
+
+
+def test_a_user_is_looked_up_once_then_remembered(api_client, writer, django_assert_num_queries):
+    services._known_users.clear()  # as in a worker that has not seen the writer yet
     header = auth_header(writer)
 
     with django_assert_num_queries(1):
         assert api_client.get(USER_URL, **header).status_code == 200
+    with django_assert_num_queries(0):
+        assert api_client.get(USER_URL, **header).status_code == 200
+
+
+def test_a_user_deactivated_by_another_process_is_refused_once_remembered_too_long(
+    api_client, writer, settings, monkeypatch
+):
+    settings.API_USER_CACHE_SECONDS = 30
+    header = auth_header(writer)
+    assert api_client.get(USER_URL, **header).status_code == 200
+    User.objects.filter(pk=writer.pk).update(is_active=False)  # no signal: as another worker's admin would
+    now = time.monotonic()
+
+    monkeypatch.setattr(services, "time", SimpleNamespace(monotonic=lambda: now + 29))
+    assert api_client.get(USER_URL, **header).status_code == 200
+    monkeypatch.setattr(services, "time", SimpleNamespace(monotonic=lambda: now + 31))
+    assert_refused(api_client.get(USER_URL, **header), "user_inactive")
+
+
+def test_a_user_deleted_in_this_process_is_forgotten_at_once(api_client, writer):
+    header, user_id = auth_header(writer), writer.pk
+    assert api_client.get(USER_URL, **header).status_code == 200
+    writer.delete()
+
+    assert user_id not in services._known_users
+    response = api_client.get(USER_URL, **header)  # the token provisions them again, as for any new user
+    assert response.json() == {"id": str(user_id), "email": writer.email}
+    assert User.objects.filter(pk=user_id).exists()
+
+
+def test_without_a_cache_every_request_looks_the_user_up(api_client, writer, settings, django_assert_num_queries):
+    settings.API_USER_CACHE_SECONDS = 0
+    services._known_users.clear()
+    header = auth_header(writer)
+
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert api_client.get(USER_URL, **header).status_code == 200
 
 
 def test_token_for_unknown_user_creates_them(api_client):

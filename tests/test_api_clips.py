@@ -7,9 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from clips.models import ClipJob, SceneDraft, VideoUpload
+from clips.serializers import ClipJobSerializer, SceneDraftSerializer
 from clips.services import scene_drafts_reorder
 from credits.models import CreditsLedger
 from directorstudio.accounts.models import User
@@ -524,3 +526,75 @@ def test_reorder_without_a_token_is_401_and_changes_nothing(alice):
 
     assert response.status_code == 401
     assert list(SceneDraft.objects.values_list("pk", flat=True)) == [s.pk for s in scenes]
+
+
+# --- the hot reads: the status poll and a project's scene drafts ---------------------------------
+
+
+def test_the_status_poll_is_one_query_in_a_warm_process(as_alice, alice, django_assert_num_queries):
+    job = ClipJob.objects.create(user_id=alice.pk, user_key=USER_KEY, prompt="P")
+
+    with django_assert_num_queries(1):
+        response = as_alice.get(f"{CLIP_JOBS}{job.id}/")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "queued"
+
+
+def test_a_projects_scene_drafts_are_one_query_in_a_warm_process(as_alice, alice, django_assert_num_queries):
+    make_scenes(alice, "project-1", 50)
+
+    with django_assert_num_queries(1):
+        response = as_alice.get(SCENES, {"project_id": "project-1", "limit": 1000})
+
+    assert [row["order_index"] for row in response.json()] == list(range(50))
+
+
+def test_the_lean_reads_answer_exactly_what_the_serializers_write(as_alice, alice):
+    completed = timezone.now() - timedelta(minutes=1)
+    job = ClipJob.objects.create(
+        user_id=alice.pk,
+        user_key=USER_KEY,
+        prompt="A lighthouse \u2028 at dusk",
+        status=ClipJob.Status.COMPLETED,
+        completed_at=completed,
+        download_url="http://127.0.0.1:8000/clip.mp4?sig=1",
+    )
+    queued = ClipJob.objects.create(user_id=alice.pk, user_key=USER_KEY, prompt="P")
+    scene = SceneDraft.objects.create(
+        user_id=alice.pk, project_id="p", order_index=0, prompt_text="Scène", duration=4.25, scene_type="INT"
+    )
+
+    for url, serialized in (
+        (f"{CLIP_JOBS}{job.id}/", ClipJobSerializer(ClipJob.objects.get(pk=job.pk)).data),
+        (CLIP_JOBS, ClipJobSerializer(ClipJob.objects.filter(pk__in=[job.pk, queued.pk]), many=True).data),
+        (f"{SCENES}{scene.id}/", SceneDraftSerializer(SceneDraft.objects.get(pk=scene.pk)).data),
+        (f"{SCENES}?project_id=p", SceneDraftSerializer([SceneDraft.objects.get(pk=scene.pk)], many=True).data),
+    ):
+        response = as_alice.get(url)
+        assert response.content == JSONRenderer().render(serialized), url
+    assert b"\\u2028" in as_alice.get(f"{CLIP_JOBS}{job.id}/").content
+
+
+def test_the_lists_filters_do_not_apply_to_a_single_row(as_alice, alice):
+    job = ClipJob.objects.create(user_id=alice.pk, user_key=USER_KEY, prompt="P")
+
+    assert as_alice.get(f"{CLIP_JOBS}{job.id}/", {"status": "failed"}).status_code == 200
+    assert as_alice.get(f"{CLIP_JOBS}{job.id}/", {"status": "not-a-status"}).status_code == 200
+    assert as_alice.get(CLIP_JOBS, {"status": "not-a-status"}).status_code == 400
+
+
+@pytest.mark.parametrize("job_id", [uuid.uuid4(), "not-a-uuid"])
+def test_polling_a_job_that_is_not_yours_is_a_404(as_alice, job_id):
+    response = as_alice.get(f"{CLIP_JOBS}{job_id}/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_indent_asked_for_is_honoured(as_alice, alice):
+    job = ClipJob.objects.create(user_id=alice.pk, user_key=USER_KEY, prompt="P")
+
+    response = as_alice.get(f"{CLIP_JOBS}{job.id}/", HTTP_ACCEPT="application/json; indent=4")
+
+    assert response.content.startswith(b'{\n    "id": ')

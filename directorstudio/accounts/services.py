@@ -1,9 +1,11 @@
 """Writes for signing in: the API's users known from their tokens, token pairs and their rotation;
 writers' sign-up and the sign-in rate limit of the browser pages."""
 
+import copy
 import hashlib
 import logging
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from directorstudio.accounts.models import RefreshToken, User
@@ -25,6 +29,14 @@ logger = logging.getLogger(__name__)
 
 # Supabase users without an email address (phone or anonymous sign-ins) still need a unique login.
 PLACEHOLDER_EMAIL_DOMAIN = "users.invalid"
+
+# The API's users this process has recently found provisioned and active, by id: (until when, the user).
+# A token naming one of them costs no query of the users table until the entry expires
+# (API_USER_CACHE_SECONDS), so a user deactivated or deleted by another process is refused at most
+# that long afterwards; a save or delete in this process updates the entry at once (the receivers below).
+_known_users: dict[uuid.UUID, tuple[float, User]] = {}
+# Past this many users the memory is emptied and refilled by the next requests: a bound, not an LRU.
+KNOWN_USERS_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -43,8 +55,13 @@ def user_from_token_claims(claims: dict[str, Any]) -> User:
     treated as absent: the user gets a placeholder address, as a phone user does. When another
     user already has that email, the token is refused (code `user_conflict`) rather than guessing
     which account is meant; an admin has to resolve it. Emails of known users are not updated from tokens.
+    A user found active is remembered by this process for API_USER_CACHE_SECONDS (see `_known_users`).
     """
     user_id = claims["sub"]
+    known = _known_users.get(user_id)
+    if known is not None and known[0] > time.monotonic():
+        # A copy, so that what one request changes on its user never reaches the next request's.
+        return copy.copy(known[1])
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         email = _usable_email(claims.get("email"))
@@ -65,7 +82,37 @@ def user_from_token_claims(claims: dict[str, Any]) -> User:
                 raise TokenError("The token's email belongs to another user.", code="user_conflict") from None
     if not user.is_active:
         raise TokenError("This user is deactivated.", code="user_inactive")
+    _known_user_remember(user)
     return user
+
+
+def _known_user_remember(user: User) -> None:
+    """Remember an active user for API_USER_CACHE_SECONDS (a copy: the caller may go on changing theirs)."""
+    if settings.API_USER_CACHE_SECONDS <= 0:
+        return
+    if len(_known_users) >= KNOWN_USERS_MAX:
+        _known_users.clear()
+    _known_users[user.pk] = (time.monotonic() + settings.API_USER_CACHE_SECONDS, copy.copy(user))
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.known_users.saved")
+def known_user_saved(sender: type[User], instance: User, **kwargs: Any) -> None:
+    """A user saved in this process is remembered as saved when active (no lookup needed), forgotten otherwise.
+
+    Remembering a just-saved user, rather than only forgetting them, spares their first request the
+    lookup; if the save is rolled back, the entry is wrong for at most API_USER_CACHE_SECONDS, the
+    bound that holds anyway for changes made by other processes.
+    """
+    if instance.is_active:
+        _known_user_remember(instance)
+    else:
+        _known_users.pop(instance.pk, None)
+
+
+@receiver(post_delete, sender=User, dispatch_uid="accounts.known_users.deleted")
+def known_user_deleted(sender: type[User], instance: User, **kwargs: Any) -> None:
+    """A user deleted in this process is looked up again on their next request."""
+    _known_users.pop(instance.pk, None)
 
 
 def _usable_email(claim: Any) -> str | None:

@@ -1,12 +1,15 @@
 """Access tokens in Supabase's format: issuing ours and verifying every token the app presents."""
 
 import functools
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 
 from directorstudio.accounts.models import User
@@ -20,6 +23,23 @@ JWKS_ALGORITHMS = frozenset({"RS256", "ES256"})
 AUTHENTICATED_ROLE = "authenticated"
 JWKS_CACHE_SECONDS = 600
 JWKS_FETCH_TIMEOUT_SECONDS = 5
+# The settings a token's verification depends on; changing one (tests do) forgets the verified tokens.
+VERIFICATION_SETTINGS = frozenset(
+    {
+        "SUPABASE_JWT_SECRET",
+        "SUPABASE_JWT_AUDIENCE",
+        "SUPABASE_JWT_ISSUER",
+        "SUPABASE_JWKS_URL",
+        "ACCESS_TOKEN_MAX_LIFETIME",
+    }
+)
+# Tokens this process has verified, by their text, with their claims. An app sends the same token with
+# every request of its session (the clip status poll several times a minute), and until its `exp` the
+# same text verifies the same way, so it is verified once: profiling showed PyJWT's parsing and checks
+# at about a tenth of a status poll. (A key later dropped from the JWKS stops such a token only at its
+# `exp`, an hour at most for Supabase's.) Past VERIFIED_TOKENS_MAX entries the memory is emptied (a bound).
+_verified_tokens: dict[str, dict[str, Any]] = {}
+VERIFIED_TOKENS_MAX = 10_000
 
 
 class TokenError(Exception):
@@ -66,8 +86,26 @@ def access_token_verify(token: str) -> dict[str, Any]:
 
     Besides the signature, the audience and the issuer (when SUPABASE_JWT_ISSUER is set), the token
     must be a signed-in user's (`role` is `authenticated`: not `anon`, not `service_role`) and may
-    not outlive ACCESS_TOKEN_MAX_LIFETIME from now.
+    not outlive ACCESS_TOKEN_MAX_LIFETIME from now. A token verified before is only checked for expiry.
     """
+    verified = _verified_tokens.get(token)
+    if verified is not None and int(verified["exp"]) > time.time():
+        return dict(verified)
+    claims = _access_token_check(token)
+    if len(_verified_tokens) >= VERIFIED_TOKENS_MAX:
+        _verified_tokens.clear()
+    _verified_tokens[token] = claims
+    return dict(claims)
+
+
+@receiver(setting_changed, dispatch_uid="accounts.verified_tokens.settings")
+def verified_tokens_forget(setting: str, **kwargs: Any) -> None:
+    """Tokens verified under other settings are verified again."""
+    if setting in VERIFICATION_SETTINGS:
+        _verified_tokens.clear()
+
+
+def _access_token_check(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

@@ -1,0 +1,35 @@
+"""A faster JSON renderer for the API's hottest endpoints."""
+
+from typing import Any
+
+import orjson
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
+
+# Everything orjson does not write exactly as DRF's encoder would goes to that encoder: datetimes
+# (DRF writes UTC as `Z`) and dataclasses; lazy strings, Decimals and the like are not orjson's types.
+ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+LINE_SEPARATOR = "\u2028".encode()
+PARAGRAPH_SEPARATOR = "\u2029".encode()
+DRF_DEFAULT = JSONEncoder().default
+
+
+class FastJSONRenderer(JSONRenderer):
+    """DRF's JSONRenderer written by orjson: the same compact UTF-8 JSON, several times faster for long lists.
+
+    An indent asked for in the Accept header (`application/json; indent=4`), or settings other than
+    DRF's defaults (UNICODE_JSON, COMPACT_JSON), fall back to DRF's renderer. NaN and infinities,
+    which DRF's strict renderer refuses with an error, would be written as null; no column served
+    through this renderer can hold one.
+    """
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+        if data is None:
+            return b""
+        if self.ensure_ascii or not self.compact or self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        content = orjson.dumps(data, default=DRF_DEFAULT, option=ORJSON_OPTIONS)
+        # DRF escapes these two characters so that the JSON is also valid JavaScript; so does this.
+        if LINE_SEPARATOR in content or PARAGRAPH_SEPARATOR in content:
+            content = content.replace(LINE_SEPARATOR, b"\\u2028").replace(PARAGRAPH_SEPARATOR, b"\\u2029")
+        return content
