@@ -18,12 +18,9 @@ The figures table goes to stdout, progress to stderr. A failed check exits with 
 
 import argparse
 import contextlib
-import math
 import os
 import resource
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,14 +34,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
+from harness import (
+    GUNICORN,
+    PYTHON,
+    Processes,
+    cpu_model,
+    database_close_and_drop,
+    database_create,
+    database_url,
+    embedded_admin_url,
+    free_port,
+    log,
+    percentile,
+    script_start,
+)
+from harness import reconcile as reconcile_run
+from harness import user_with_credits as user_with_credits_grant
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-PYTHON = str(Path(sys.executable))
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-BENCH_DATABASE = "bench_clip_jobs"
-# The dev database and the test suite's databases are never touched.
-FORBIDDEN_DATABASES = {"directorstudio", "postgres", "template0", "template1"}
+BENCH_DATABASE = "bench_clip_jobs"  # the dev database and the test suite's databases are never touched
 
 SUBMISSIONS = 200
 CREDITS = 50
@@ -59,7 +66,6 @@ REQUEST_TIMEOUT = 60.0
 SERVER_START_TIMEOUT = 60.0
 WORKER_START_TIMEOUT = 60.0
 JOBS_TIMEOUT = 300.0  # per round of WORKER_JOBS jobs
-STOP_TIMEOUT = 20.0
 
 # The bench's own secrets, shared by this process (which mints the tokens) and its subprocesses.
 SECRET_KEY = "bench-clip-jobs-" + uuid.uuid4().hex + uuid.uuid4().hex
@@ -83,10 +89,6 @@ class CheckFailed(Exception):
     """A correctness check of the benchmark failed."""
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def check(condition: bool, message: str, failures: list[str]) -> None:
     """Record a correctness check; its outcome is printed at once, failures are raised at the end."""
     log(f"  {'ok  ' if condition else 'FAIL'} {message}")
@@ -94,119 +96,22 @@ def check(condition: bool, message: str, failures: list[str]) -> None:
         failures.append(message)
 
 
-# --- The database and the subprocesses ---------------------------------------------------------
-
-
-@dataclass
-class Server:
-    user: str
-    host: str
-    port: str
-
-    def admin_connection(self) -> psycopg.Connection:
-        return psycopg.connect(dbname="postgres", user=self.user, host=self.host, port=self.port, autocommit=True)
-
-    def url(self, database: str) -> str:
-        return f"postgres://{self.user}@/{database}?host={self.host}&port={self.port}"
-
-
-def embedded_server() -> Server:
-    """The embedded PostgreSQL server the settings use without DATABASE_URL (started when needed)."""
-    from directorstudio.embedded_db import default_pgdata, embedded_database_settings
-
-    settings = embedded_database_settings(default_pgdata(BASE_DIR))
-    return Server(user=settings["USER"], host=settings["HOST"], port=settings["PORT"])
-
-
-def database_create(server: Server) -> None:
-    """A fresh, empty bench database (one a crashed run left behind is dropped first)."""
-    assert BENCH_DATABASE not in FORBIDDEN_DATABASES and not BENCH_DATABASE.startswith("test_")
-    with server.admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-
-
-def database_drop(server: Server) -> None:
-    with server.admin_connection() as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-
-
-class Processes:
-    """The subprocesses the benchmark starts; each in its own process group, all stopped at the end."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.running: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        output = (self.log_dir / f"{name}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            args, cwd=BASE_DIR, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        output.close()
-        self.running.append((name, process))
-        return process
-
-    def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.log_dir / f"{name}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self, process: subprocess.Popen) -> None:
-        """SIGTERM (a graceful stop for gunicorn and Procrastinate), then SIGKILL of its group after STOP_TIMEOUT."""
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                log(f"  process {process.pid} did not stop in {STOP_TIMEOUT:.0f} s: killing its group")
-        # Anything left in its group (a gunicorn worker, an ffmpeg) goes too.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(5)
-        self.running = [(name, p) for name, p in self.running if p is not process]
-
-    def stop_all(self) -> None:
-        for _, process in list(reversed(self.running)):
-            self.stop(process)
-
-
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - fixed arguments
-        [PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- Users and credits --------------------------------------------------------------------------
 
 
 def user_with_credits(name: str, credits: int):
     """A new user whose only ledger row holds exactly `credits` credits, granted with a note."""
-    from credits.services import credits_grant, ledger_register
-    from directorstudio.accounts.models import User
-
-    user = User.objects.create(email=f"bench-{name}@example.com")
-    ledger, _ = ledger_register(user_id=user.pk, user_key=f"bench-key-{name}-{uuid.uuid4().hex[:8]}")
-    credits_grant(ledger_id=ledger.pk, amount=credits, note=f"Clip jobs benchmark ({name}): {credits} credits")
-    return user, ledger
+    return user_with_credits_grant(
+        f"bench-{name}@example.com",
+        f"bench-key-{name}-{uuid.uuid4().hex[:8]}",
+        credits,
+        f"Clip jobs benchmark ({name}): {credits} credits",
+    )
 
 
 def reconcile(env: dict[str, str], failures: list[str]) -> None:
-    result = manage(env, "credits_reconcile")
-    check(
-        result.returncode == 0,
-        f"manage.py credits_reconcile is clean ({(result.stdout + result.stderr).strip()[-200:]})",
-        failures,
-    )
+    clean, words = reconcile_run(env)
+    check(clean, f"manage.py credits_reconcile is clean ({words[-200:]})", failures)
 
 
 # --- 1. Concurrent submissions ------------------------------------------------------------------
@@ -219,12 +124,6 @@ class SubmissionFigures:
     median_ms: float
     p99_ms: float
     statuses: Counter
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The nearest-rank percentile (p90 of 10 values is the 9th smallest)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 def wait_for_server(base_url: str, process: subprocess.Popen, processes: Processes) -> None:
@@ -358,11 +257,16 @@ def submissions_bench(processes: Processes, env: dict[str, str], failures: list[
     )
     reconcile(env, failures)
 
-    # Nobody runs these: take them out of the queue so the worker rounds time only their own jobs.
+    # Nobody runs these: cancel them (their credits come back) so the worker rounds time only their own
+    # jobs; a queued job left without its Procrastinate task would be given one again by the minute sweep.
     from procrastinate.contrib.django import app as procrastinate_app
+
+    from clips.services import clip_job_cancel
 
     for job_id, _ in queued:
         procrastinate_app.job_manager.cancel_job_by_id(job_id)
+    for job in ClipJob.objects.filter(id__in=jobs):
+        clip_job_cancel(user_id=job.user_id, clip_job_id=job.id)
     return figures
 
 
@@ -495,12 +399,7 @@ def load_average() -> str:
 
 
 def machine(load_at_start: str) -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = cpu_model()
     loads = f"load average (1, 5, 15 min) {load_at_start} at the start, {load_average()} at the end"
     return f"{os.cpu_count()} cores ({model}); {loads}"
 
@@ -543,15 +442,13 @@ def main() -> int:
         parser.error("--renders must be 1..100 and --jobs 1..200")
 
     # SIGTERM ends the benchmark like Ctrl-C: through the finally below, which stops and drops everything.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.path.insert(0, str(BASE_DIR))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "directorstudio.settings"
-    server = embedded_server()
+    script_start()
+    admin = embedded_admin_url()
     media_root = Path(tempfile.mkdtemp(prefix="bench-clip-jobs-"))
     log_dir = media_root / "logs"
     log_dir.mkdir()
     common = {
-        "DATABASE_URL": server.url(BENCH_DATABASE),
+        "DATABASE_URL": database_url(admin, BENCH_DATABASE),
         "SECRET_KEY": SECRET_KEY,
         "SUPABASE_JWT_SECRET": JWT_SECRET,
         "MEDIA_ROOT": str(media_root / "media"),
@@ -569,7 +466,7 @@ def main() -> int:
     created = False
     load_at_start = load_average()
     try:
-        database_create(server)
+        database_create(admin, BENCH_DATABASE)
         created = True
         import django
         from django.core.management import call_command
@@ -593,13 +490,12 @@ def main() -> int:
         failures.append(f"error: {error!r}")
     finally:
         processes.stop_all()
-        if "django" in sys.modules:
+        if created:
+            database_close_and_drop(admin, BENCH_DATABASE)
+        elif "django" in sys.modules:
             from django.db import connections
 
             connections.close_all()
-        if created:
-            database_drop(server)
-            log(f"Dropped {BENCH_DATABASE}.")
         shutil.rmtree(media_root, ignore_errors=True)
     if failures:
         log("FAILED:\n" + "\n".join(f"  - {failure}" for failure in failures))

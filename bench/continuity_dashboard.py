@@ -7,21 +7,13 @@ dashboard runs (EXPLAIN ANALYZE) and the whole page (Django's test client), and 
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 import uuid
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directorstudio.settings")
-os.environ["TEST_DATABASE_NAME"] = "bench_continuity"
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+harness.django_setup("bench_continuity", browser=False, force_name=True)
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402

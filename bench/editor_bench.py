@@ -8,28 +8,15 @@ Debian's chromium with Playwright and prints a markdown table.
 """
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
 import uuid
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directorstudio.settings")
-os.environ.setdefault("TEST_DATABASE_NAME", "bench_ds_editor")
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+harness.django_setup("bench_ds_editor")
 
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.testcases import LiveServerThread  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from directorstudio.accounts.models import User  # noqa: E402
@@ -72,12 +59,7 @@ def script(pages: int) -> str:
 
 def row(name: str, values: list[float]) -> str:
     """A table row: the median and the 95th percentile of `values`, in ms."""
-    return f"| {name} | {statistics.median(values):.1f} ms | {percentile(values, 0.95):.1f} ms |"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+    return f"| {name} | {statistics.median(values):.1f} ms | {harness.percentile_rounded(values, 0.95):.1f} ms |"
 
 
 def main() -> None:
@@ -89,14 +71,8 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-    database = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    writer = User.objects.create_user(f"bench-editor-{uuid.uuid4().hex[:8]}@directorstudio.local")
-    server = LiveServerThread("localhost", StaticFilesHandler, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    try:
+    with harness.live_server() as base:
+        writer = User.objects.create_user(f"bench-editor-{uuid.uuid4().hex[:8]}@directorstudio.local")
         content = script(options.pages)
         screenplay, _ = screenplay_create(user_id=writer.pk, title="Bench", content=content)
         pages = screenplay_statistics(screenplay=screenplay)["pages"]
@@ -104,23 +80,10 @@ def main() -> None:
             f"Generated script: {len(content):,} characters, {content.count(chr(10)):,} lines, {pages} PDF pages",
             file=sys.stderr,
         )
-        client = Client()
-        client.force_login(writer)
-        base = f"http://localhost:{server.port}"
+        cookie = harness.session_cookie(writer, base)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=shutil.which("chromium"), headless=True, args=["--no-sandbox", "--disable-gpu"]
-            )
-            context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 800})
-            context.add_cookies(
-                [
-                    {
-                        "name": settings.SESSION_COOKIE_NAME,
-                        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                        "url": base,
-                    }
-                ]
-            )
+            browser = harness.chromium(playwright)
+            context = harness.browser_context(browser, base, cookie)
             page = context.new_page()
             page.goto(f"/screenplays/{screenplay.pk}/")
             page.wait_for_selector("#editor-app[data-ready=true]", state="attached")
@@ -160,9 +123,6 @@ def main() -> None:
         print(row("keystroke → preview updated and laid out", refreshes))
         print(row("of which tokenize + render (preview measure)", renders))
         print(row("save round trip (Save → status Saved)", trips))
-    finally:
-        server.terminate()
-        connection.creation.destroy_test_db(database, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -23,42 +23,43 @@ recycling is turned off for the soak, so the same two processes serve it all).
 The table goes to stdout, progress to stderr.
 """
 
+import argparse
+import contextlib
+import logging
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.client import HTTPConnection
+from multiprocessing import Pool
 from pathlib import Path
+from urllib.parse import urlsplit
 
-# Python puts this script's folder first on sys.path, where this file would shadow the standard
-# library's `http` package (which httpx and http.client need): take the folder off before importing.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+import httpx
+from harness import (
+    BASE_DIR,
+    GUNICORN,
+    cpu_model,
+    database_close_and_drop,
+    database_create,
+    database_url,
+    embedded_admin_url,
+    free_port,
+    log,
+    percentile,
+    process_stop,
+    script_start,
+)
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import logging  # noqa: E402
-import math  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from http.client import HTTPConnection  # noqa: E402
-from multiprocessing import Pool  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-PYTHON = str(Path(sys.executable))
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 BENCH_DATABASE = "bench_http"
-FORBIDDEN_DATABASES = {"directorstudio", "postgres", "template0", "template1"}
 
 WORKERS = 2
 OTHER_USERS = 99
@@ -67,20 +68,9 @@ PROJECT_SCENES = 500
 REORDER_SCENES = 1000
 REORDERS = 5
 SERVER_START_TIMEOUT = 60.0
-STOP_TIMEOUT = 20.0
 
 SECRET_KEY = "bench-http-" + uuid.uuid4().hex + uuid.uuid4().hex
 JWT_SECRET = "bench-http-jwt-" + uuid.uuid4().hex + uuid.uuid4().hex
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """The nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 # --- The database -------------------------------------------------------------------------------
@@ -88,29 +78,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def admin_url() -> str:
     """A URL of the server's `postgres` database: BENCH_DATABASE_URL, or the embedded server's."""
-    if url := os.environ.get("BENCH_DATABASE_URL"):
-        return url
-    from directorstudio.embedded_db import default_pgdata, embedded_database_settings
-
-    settings = embedded_database_settings(default_pgdata(BASE_DIR))
-    return f"postgres://{settings['USER']}@/postgres?host={settings['HOST']}&port={settings['PORT']}"
-
-
-def database_url(admin: str, name: str) -> str:
-    parts = urlsplit(admin)
-    return parts._replace(path=f"/{name}").geturl()
-
-
-def database_create(admin: str) -> None:
-    assert BENCH_DATABASE not in FORBIDDEN_DATABASES and not BENCH_DATABASE.startswith("test_")
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-
-
-def database_drop(admin: str) -> None:
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+    return os.environ.get("BENCH_DATABASE_URL") or embedded_admin_url()
 
 
 @dataclass
@@ -169,12 +137,6 @@ def data_load() -> Data:
 # --- The servers --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     """One gunicorn (gunicorn.conf.py, WORKERS sync workers) on 127.0.0.1, in its own process group."""
 
@@ -222,15 +184,7 @@ class Server:
         return sizes
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(STOP_TIMEOUT)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
+        process_stop(self.process)
 
 
 # --- Load ---------------------------------------------------------------------------------------
@@ -434,12 +388,7 @@ def soak_bench(env: dict[str, str], log_dir: Path, data: Data, args: argparse.Na
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = cpu_model()
     memory = "?"
     with contextlib.suppress(OSError):
         kb = int(Path("/proc/meminfo").read_text().split()[1])
@@ -496,9 +445,7 @@ def main() -> int:
     if not (1 <= args.connections <= 64 and 0 <= args.soak_seconds <= 3600):
         parser.error("--connections must be 1..64 and --soak-seconds 0..3600")
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.path.insert(0, str(BASE_DIR))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "directorstudio.settings"
+    script_start()
     admin = admin_url()
     work_dir = Path(tempfile.mkdtemp(prefix="bench-http-"))
     common = {
@@ -513,7 +460,7 @@ def main() -> int:
     servers: list[Server] = []
     created = False
     try:
-        database_create(admin)
+        database_create(admin, BENCH_DATABASE)
         created = True
         import django
         from django.core.management import call_command
@@ -549,13 +496,12 @@ def main() -> int:
     finally:
         for server in servers:
             server.stop()
-        if "django" in sys.modules:
+        if created:
+            database_close_and_drop(admin, BENCH_DATABASE)
+        elif "django" in sys.modules:
             from django.db import connections
 
             connections.close_all()
-        if created:
-            database_drop(admin)
-            log(f"Dropped {BENCH_DATABASE}.")
         shutil.rmtree(work_dir, ignore_errors=True)
     return 0
 

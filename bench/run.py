@@ -14,12 +14,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+from harness import BASE_DIR, database_url, embedded_admin_url
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "bench_directorstudio"
 USERS = 1000
 SMALL_USER_ROWS = 10
@@ -111,11 +110,8 @@ def project_id(owner: str, project: int) -> str:
 
 def prepare_database(*, drop: bool) -> None:
     """Create (or drop) the benchmark database on the embedded server and point DATABASE_URL at it."""
-    from directorstudio.embedded_db import default_pgdata, embedded_database_settings
-
-    server = embedded_database_settings(default_pgdata(BASE_DIR))
-    host, port = server["HOST"], server["PORT"]
-    with psycopg.connect(dbname="postgres", user=server["USER"], host=host, port=port, autocommit=True) as connection:
+    admin = embedded_admin_url()
+    with psycopg.connect(admin, autocommit=True) as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]).fetchone()
         if drop:
             connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
@@ -123,7 +119,7 @@ def prepare_database(*, drop: bool) -> None:
             return
         if not exists:
             connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    os.environ["DATABASE_URL"] = f"postgres://{server['USER']}@/{BENCH_DATABASE}?host={host}&port={port}"
+    os.environ["DATABASE_URL"] = database_url(admin, BENCH_DATABASE)
 
 
 def load_rows(rows: int, *, reuse: bool) -> None:

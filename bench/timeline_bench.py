@@ -9,29 +9,14 @@ Debian's chromium with Playwright and prints a markdown table.
 """
 
 import argparse
-import os
-import shutil
 import statistics
-import sys
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "directorstudio.settings")
-os.environ.setdefault("TEST_DATABASE_NAME", "bench_ds_timeline")
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+import harness
 
-import django  # noqa: E402
+harness.django_setup("bench_ds_timeline")
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.testcases import LiveServerThread  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from clips.models import SceneDraft  # noqa: E402
@@ -57,9 +42,8 @@ SCROLL = """() => new Promise((resolve) => {
 
 
 def row(label: str, values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"| {label} | {statistics.median(ordered):.0f} ms | {p95:.0f} ms |"
+    p95 = harness.percentile_rounded(values, 0.95)
+    return f"| {label} | {statistics.median(values):.0f} ms | {p95:.0f} ms |"
 
 
 def main() -> None:
@@ -68,14 +52,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     options = parser.parse_args()
 
-    database = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    writer = User.objects.create_user(f"bench-timeline-{uuid.uuid4().hex[:8]}@directorstudio.local")
-    server = LiveServerThread("localhost", StaticFilesHandler, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    try:
+    with harness.live_server() as base:
+        writer = User.objects.create_user(f"bench-timeline-{uuid.uuid4().hex[:8]}@directorstudio.local")
         SceneDraft.objects.bulk_create(
             SceneDraft(
                 user_id=writer.pk,
@@ -88,25 +66,12 @@ def main() -> None:
             )
             for index in range(options.scenes)
         )
-        client = Client()
-        client.force_login(writer)
-        base = f"http://localhost:{server.port}"
+        cookie = harness.session_cookie(writer, base)
         opens, doms, requests, api_requests, sizes, reorders, frames = [], [], [], [], [], [], []
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=shutil.which("chromium"), headless=True, args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = harness.chromium(playwright)
             for _ in range(options.runs):
-                context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 800})
-                context.add_cookies(
-                    [
-                        {
-                            "name": settings.SESSION_COOKIE_NAME,
-                            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                            "url": base,
-                        }
-                    ]
-                )
+                context = harness.browser_context(browser, base, cookie)
                 page = context.new_page()
                 urls: list[str] = []
                 page.on("request", lambda request, urls=urls: urls.append(request.url))
@@ -148,9 +113,6 @@ def main() -> None:
         print(row("frame during an end-to-end scroll of the track", frames))
         print(f"| requests per open (all / API) | {statistics.median(requests):.0f} / {max(api_requests)} | |")
         print(f"| HTML of the page (data as json_script) | {html_kb:.0f} KB | |")
-    finally:
-        server.terminate()
-        connection.creation.destroy_test_db(database, verbosity=0)
 
 
 if __name__ == "__main__":

