@@ -62,7 +62,8 @@ def scene_list(page: Page):
 
 
 def prompts(page: Page) -> list[str]:
-    return scene_list(page).locator(".scene-card__prompt").all_inner_texts()
+    # textContent, not innerText: a card with content-visibility auto that Chromium has not laid out has no innerText.
+    return [text.strip() for text in scene_list(page).locator(".scene-card__prompt").all_text_contents()]
 
 
 def test_create_a_project_add_scenes_drag_one_and_reload(signed_in: Page, writer):
