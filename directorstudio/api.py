@@ -2,13 +2,15 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from directorstudio.querysets import CompiledRead
 from directorstudio.services import row_create_idempotent, row_update
 
 RowsSelector = Callable[..., models.QuerySet]
@@ -52,6 +54,16 @@ def _answer_rows(timestamps: tuple[str, ...], rows: Iterable[dict[str, Any]]) ->
     return rows
 
 
+@functools.cache
+def _row_read(rows: RowsSelector, serializer_class: type[serializers.ModelSerializer]) -> CompiledRead:
+    """One of the user's rows by its id, from the selector `rows`, compiled once per selector and serializer."""
+    columns, _ = _row_columns(serializer_class)
+    return CompiledRead(
+        lambda user_id, row_id: rows(user_id=user_id).filter(pk=row_id).order_by().values(*columns),
+        names=("user_id", "row_id"),
+    )
+
+
 class LeanReadsMixin:
     """`list` and `retrieve` answer from `values()` of the serializer's columns: no model instances, no serializer.
 
@@ -69,11 +81,17 @@ class LeanReadsMixin:
         return Response(rows) if page is None else self.get_paginated_response(rows)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        columns, timestamps = _row_columns(self.get_serializer_class())
-        lookup = self.lookup_url_kwarg or self.lookup_field
-        # As GenericAPIView.get_object: an id that is not a UUID is a 404 too. Object permissions are not
-        # checked: the rows are the user's own and the API's permission (IsAuthenticated) has none.
-        row = get_object_or_404(self.get_queryset().values(*columns), **{self.lookup_field: kwargs[lookup]})
+        serializer_class = self.get_serializer_class()
+        _, timestamps = _row_columns(serializer_class)
+        primary_key = serializer_class.Meta.model._meta.pk
+        try:
+            row_id = primary_key.to_python(kwargs[self.lookup_url_kwarg or self.lookup_field])
+        except ValidationError:
+            raise Http404 from None  # as GenericAPIView.get_object: an id that is not an id is not found
+        # Object permissions are not checked: the rows are the user's own and IsAuthenticated has none.
+        row = _row_read(self.rows, serializer_class).row(user_id=request.user.pk, row_id=row_id)
+        if row is None:
+            raise Http404
         return Response(_answer_rows(timestamps, [row])[0])
 
 

@@ -4,13 +4,14 @@ from django.urls import include, path
 from directorstudio import views
 
 urlpatterns = [
+    # The API first: its calls are most of the traffic, and Django tries the patterns in order.
+    path("api/", include("directorstudio.api_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     # The front page and the writers' screenplay pages (screenplays/urls.py: "", "screenplays/...").
     path("", include("screenplays.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("directorstudio.accounts.urls")),
-    path("api/", include("directorstudio.api_urls")),
     path("media/clips/", include("clips.urls")),
     path("continuity/", include("continuity.urls")),
     path("projects/", include("clips.page_urls")),
