@@ -1,9 +1,11 @@
-"""A faster JSON renderer for the API's hottest endpoints."""
+"""A faster JSON renderer for the hottest endpoints, and content negotiation that answers the common case at once."""
 
 from typing import Any
 
 import orjson
-from rest_framework.renderers import JSONRenderer
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.utils.encoders import JSONEncoder
 
 # Everything orjson does not write exactly as DRF's encoder would goes to that encoder: datetimes
@@ -33,3 +35,25 @@ class FastJSONRenderer(JSONRenderer):
         if LINE_SEPARATOR in content or PARAGRAPH_SEPARATOR in content:
             content = content.replace(LINE_SEPARATOR, b"\\u2028").replace(PARAGRAPH_SEPARATOR, b"\\u2029")
         return content
+
+
+class FirstRendererNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, answered without parsing when the client accepts anything or the first renderer's type.
+
+    The mobile app sends no Accept header, `*/*` or `application/json`; for those DRF's parsing and
+    matching picks the first renderer and its media type, at about a twentieth of the status poll's time.
+    Everything else (a format, parameters such as an indent, a list of types) goes to DRF.
+    """
+
+    def select_renderer(
+        self, request: Request, renderers: list[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        accept = request.META.get("HTTP_ACCEPT", "*/*")
+        first = renderers[0]
+        if (
+            format_suffix is None
+            and accept in ("*/*", first.media_type)
+            and not (request.META.get("QUERY_STRING") and self.settings.URL_FORMAT_OVERRIDE in request.query_params)
+        ):
+            return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)

@@ -57,11 +57,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "directorstudio.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's sessions, session user and messages, passed by on API calls with a Bearer token.
+    "directorstudio.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "directorstudio.middleware.BrowserAuthenticationMiddleware",
+    "directorstudio.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -93,9 +94,11 @@ if env.str("DATABASE_URL", default=""):
 else:
     DATABASES = {"default": embedded_database_settings(default_pgdata(BASE_DIR))}
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_directorstudio")}
+# Django's PostgreSQL backend, with a cheaper health check (directorstudio/postgresql/base.py).
+DATABASES["default"]["ENGINE"] = "directorstudio.postgresql"
 # Each worker keeps its connection for this many seconds rather than connecting for every request
-# (0: a new connection per request). It is checked (SELECT 1) at the start of each request that uses it,
-# so a restarted database is reconnected to without a failed request; the check costs a round trip.
+# (0: a new connection per request). It is checked at the start of each request that uses it, so a
+# restarted database is reconnected to without a failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
 # Behind a pooler in transaction mode (Supabase's on port 6543) a cursor cannot outlive its transaction:
@@ -200,6 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["directorstudio.parsers.SizeLimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "directorstudio.renderers.FirstRendererNegotiation",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "directorstudio.pagination.RowPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

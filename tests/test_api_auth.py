@@ -545,6 +545,20 @@ def test_bearer_writes_need_no_csrf_token(writer):
     assert client.post(LOGOUT_URL, **auth_header(writer)).status_code == 204
 
 
+def test_a_bearer_call_is_the_tokens_users_and_leaves_the_browser_session_alone(api_client, writer, settings):
+    other = User.objects.create_user("other@directorstudio.local")
+    api_client.force_login(writer)
+
+    as_token = api_client.get(USER_URL, **auth_header(other))
+    bad_token = api_client.get(USER_URL, **bearer("not-a-token"))
+
+    assert as_token.json()["email"] == "other@directorstudio.local"
+    assert "Cookie" not in as_token.get("Vary", "")
+    assert settings.SESSION_COOKIE_NAME not in as_token.cookies
+    assert bad_token.status_code == 401  # never the session's user instead
+    assert api_client.get(USER_URL).json()["email"] == writer.email
+
+
 def test_issue_token_command_prints_a_working_token(api_client, writer):
     out = StringIO()
 

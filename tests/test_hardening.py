@@ -15,6 +15,7 @@ from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
+import httpx
 import jwt
 import pytest
 from django.contrib import admin
@@ -26,6 +27,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone as django_timezone
 
+from clips.models import ClipJob
 from directorstudio.accounts.models import RefreshToken, User
 from directorstudio.accounts.services import PLACEHOLDER_EMAIL_DOMAIN, refresh_tokens_purge
 from directorstudio.accounts.tasks import REFRESH_TOKENS_PURGE_TASK, refresh_tokens_purge_task
@@ -365,8 +367,38 @@ def test_pages_answer_an_html_503_while_the_database_is_down(client):
     assert client.get("/screenplays/").status_code == 200
 
 
-def test_connections_are_health_checked(settings):
-    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+def other_backends_terminate() -> None:
+    """End every other session of the test database, as a restart would, and wait until they are gone."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the other sessions did not end")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_the_server_ended_is_replaced_before_a_request_uses_it(live_server):
+    user = User.objects.create_user("writer@example.com")
+    job = ClipJob.objects.create(user_id=user.pk, user_key="key", prompt="A lighthouse", status="queued")
+    headers = {"Authorization": f"Bearer {make_supabase_token(user.pk)}"}
+    with httpx.Client(base_url=live_server.url, headers=headers) as http:
+        assert http.get(f"/api/v1/clip_jobs/{job.pk}/").status_code == 200
+
+        other_backends_terminate()  # the live server's kept connection among them
+
+        after = http.get(f"/api/v1/clip_jobs/{job.pk}/")
+    assert after.status_code == 200
+    assert after.json()["status"] == "queued"
 
 
 # --- 9. Production shape: health, readiness, request logs, gunicorn, the refresh token purge ------------
