@@ -10,8 +10,9 @@ from clips.api import (
 )
 
 router = SimpleRouter()
-router.register("scene_drafts", SceneDraftViewSet, basename="scene-draft")
+# Clip jobs first: Django tries the patterns in order, and the status poll is the API's most frequent call.
 router.register("clip_jobs", ClipJobViewSet, basename="clip-job")
+router.register("scene_drafts", SceneDraftViewSet, basename="scene-draft")
 router.register("video_uploads", VideoUploadViewSet, basename="video-upload")
 router.register("project_overview", ProjectOverviewViewSet, basename="project-overview")
 router.register("project_states", ProjectStateViewSet, basename="project-state")

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 
 # Written among a directive's sources in CONTENT_SECURITY_POLICY; replaced by the request's nonce.
 NONCE_SOURCE = "'nonce'"
+# A JSON answer is no document and loads nothing: it gets the strictest policy, as OWASP advises for REST APIs.
+JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 def content_security_policy(nonce: str) -> str:
@@ -23,6 +25,7 @@ class ContentSecurityPolicyMiddleware:
     """Set `request.csp_nonce` and send the policy (report-only when CSP_REPORT_ONLY) unless a view set its own.
 
     An inline script runs only with `nonce="{{ csp_nonce }}"`: other scripts must come from the app's own files.
+    A JSON answer gets JSON_POLICY instead: nothing may load from it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -33,7 +36,10 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         header = "Content-Security-Policy-Report-Only" if settings.CSP_REPORT_ONLY else "Content-Security-Policy"
         if settings.CONTENT_SECURITY_POLICY and header not in response:
-            response[header] = content_security_policy(request.csp_nonce)
+            if response.get("Content-Type", "").startswith("application/json"):
+                response[header] = JSON_POLICY
+            else:
+                response[header] = content_security_policy(request.csp_nonce)
         return response
 
 

@@ -1,13 +1,13 @@
 """Middleware of the whole site: one structured log line per request, with a request id; browser state off the API."""
 
-import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
+import orjson
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -25,6 +25,8 @@ request_logger = logging.getLogger("directorstudio.requests")
 
 def loggable_query(query_string: str) -> str:
     """The query string with the values of secret-looking parameters redacted."""
+    if not query_string:
+        return ""
     pairs = parse_qsl(query_string, keep_blank_values=True)
     return urlencode([(name, REDACTED if SECRET_NAME.search(name) else value) for name, value in pairs])
 
@@ -52,11 +54,11 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # REQUEST_ID_HEADER; request.headers copies them all
-        request.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id
         request_logger.info(
-            json.dumps(
+            orjson.dumps(
                 {
                     "request_id": request.request_id,
                     "method": request.method,
@@ -65,7 +67,7 @@ class RequestLogMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 }
-            )
+            ).decode()
         )
         return response
 

@@ -101,9 +101,13 @@ DATABASES["default"]["ENGINE"] = "directorstudio.postgresql"
 # restarted database is reconnected to without a failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
-# Behind a pooler in transaction mode (Supabase's on port 6543) a cursor cannot outlive its transaction:
-# set DATABASE_DISABLE_SERVER_SIDE_CURSORS=1 there. Prepared statements, the pooler's other limit, are never
-# used: Django's psycopg backend binds parameters on the client unless OPTIONS["server_side_binding"] is set.
+# Parameters are bound by the server, and psycopg prepares a statement the fifth time a connection runs it,
+# so PostgreSQL parses and plans the frequent queries once per connection (half the status poll's round trip).
+# Behind a pooler in transaction mode (Supabase's on port 6543) a connection's prepared statements and
+# cursors do not outlive a transaction: set DATABASE_PREPARED_STATEMENTS=0 (parameters bound by the client,
+# nothing prepared) and DATABASE_DISABLE_SERVER_SIDE_CURSORS=1 there.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

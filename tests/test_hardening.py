@@ -741,6 +741,15 @@ def test_pages_get_a_policy_of_the_apps_own_files_with_a_fresh_nonce(client):
     assert not any("unsafe" in source for source in first["script-src"])
 
 
+def test_json_answers_get_a_policy_that_loads_nothing(client):
+    api_answer = client.get("/api/v1/no_such_resource/")
+    api_docs = client.get("/api/docs/")
+
+    assert api_answer["Content-Type"] == "application/json"
+    assert content_security_policy(api_answer) == {"default-src": ["'none'"], "frame-ancestors": ["'none'"]}
+    assert content_security_policy(api_docs)["default-src"] == ["'self'"]
+
+
 def test_templates_get_the_requests_nonce():
     from django.template import engines
 
