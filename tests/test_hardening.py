@@ -367,6 +367,35 @@ def test_pages_answer_an_html_503_while_the_database_is_down(client):
     assert client.get("/screenplays/").status_code == 200
 
 
+def test_the_status_poll_is_prepared_once_per_connection(api_client):
+    user = User.objects.create_user("writer@example.com")
+    job = ClipJob.objects.create(user_id=user.pk, user_key="key", prompt="A lighthouse", status="queued")
+    header = bearer(make_supabase_token(user.pk))
+
+    for _ in range(6):
+        assert api_client.get(f"/api/v1/clip_jobs/{job.pk}/", **header).status_code == 200
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", ['%FROM "clip_jobs"%'])
+        prepared = [statement for (statement,) in cursor.fetchall()]
+    assert len(prepared) == 1, prepared
+    assert '"clip_jobs"."user_id" = $' in prepared[0]
+
+
+def test_behind_a_transaction_pooler_nothing_is_prepared():
+    probe = (
+        "import django; django.setup(); from django.conf import settings as s; import json;"
+        " print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "directorstudio.settings", "DATABASE_PREPARED_STATEMENTS": "0"}
+
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_DIR, env=env, capture_output=True, text=True)
+
+    options = json.loads(result.stdout.splitlines()[-1])
+    assert options.get("server_side_binding", False) is False
+    assert options.get("prepare_threshold") is None
+
+
 def other_backends_terminate() -> None:
     """End every other session of the test database, as a restart would, and wait until they are gone."""
     with connection.cursor() as cursor:
