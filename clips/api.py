@@ -69,16 +69,17 @@ from directorstudio.throttling import ClipSubmitThrottle
         summary="Submit a clip job for a scene draft",
         description="Like `POST /clip_jobs/` with the scene's `prompt_text` (one credit; `user_key` may be left "
         "out when you have exactly one ledger row), and the job is remembered as the scene's latest clip "
-        "(see `project_states`). 402 without a credit left.",
+        "(see `project_states`). 402 without a credit left; 429 past CLIP_SUBMIT_RATE submissions.",
         request=SceneClipSubmitSerializer,
-        responses={201: SceneClipJobSerializer, **error_responses(*WRITE_ERRORS, 402, 404)},
+        responses={201: SceneClipJobSerializer, **error_responses(*WRITE_ERRORS, 402, 404, 429)},
     ),
     clip_jobs_submit_for_project=extend_schema(
         summary="Submit a clip job for every scene of a project without a clip",
         description="Every scene whose latest clip job is neither queued, processing nor completed gets one, "
-        "one credit each. All or nothing: 402 (and nothing submitted) when the credits do not cover them all.",
+        "one credit each. All or nothing: 402 (and nothing submitted) when the credits do not cover them all. "
+        "The call counts as one submission against CLIP_SUBMIT_RATE (429 past it).",
         request=ProjectClipsSubmitSerializer,
-        responses={201: SceneClipJobSerializer(many=True), **error_responses(*WRITE_ERRORS, 402)},
+        responses={201: SceneClipJobSerializer(many=True), **error_responses(*WRITE_ERRORS, 402, 429)},
     ),
 )
 class SceneDraftViewSet(LeanReadsMixin, OwnedRowViewSet):
@@ -143,11 +144,13 @@ def _uuid_or_404(pk: str) -> uuid.UUID:
         "you have exactly one ledger row) and queues the job (`status` queued) for a worker, which moves it to "
         "processing, then completed (`download_url`, `completed_at`) or failed (`error_message`, the credit "
         "given back). Without a credit left the answer is 402 and nothing is stored. Repeating the create with "
-        "the same `id` returns the first job and takes no second credit. Poll the job to follow it.",
+        "the same `id` returns the first job and takes no second credit. Poll the job to follow it. Submissions "
+        "(with the scene drafts' two submit calls) are limited per user to CLIP_SUBMIT_RATE (default 60 a "
+        "minute): past it the answer is 429 with `Retry-After`.",
         responses={
             201: ClipJobSerializer,
             200: OpenApiResponse(ClipJobSerializer, description="The same create repeated: the first job."),
-            **error_responses(*WRITE_ERRORS, 402),
+            **error_responses(*WRITE_ERRORS, 402, 429),
         },
     ),
     cancel=extend_schema(

@@ -11,6 +11,7 @@ ERROR_DESCRIPTIONS = {
     409: "The change conflicts with stored data (for example a client id already taken).",
     413: "The request body is larger than the server accepts.",
     415: "The body is not JSON (`Content-Type: application/json`).",
+    429: "Too many clip submissions (`code` is `throttled`): `Retry-After` says how many seconds to wait.",
 }
 
 _detail = inline_serializer(

@@ -93,6 +93,15 @@ def test_schema_documents_bodies_and_errors_of_every_operation(api_client):
 
 
 @pytest.mark.django_db
+def test_schema_documents_the_limit_on_clip_submissions(api_client):
+    paths = api_client.get("/api/schema/?format=json").json()["paths"]
+
+    for path in ("/api/v1/clip_jobs/", "/api/v1/scene_drafts/{id}/clip_jobs/", "/api/v1/scene_drafts/clip_jobs/"):
+        assert "429" in paths[path]["post"]["responses"], path
+    assert "429" not in paths["/api/v1/clip_jobs/{id}/"]["get"]["responses"]
+
+
+@pytest.mark.django_db
 def test_schema_marks_server_owned_columns_read_only(api_client):
     components = api_client.get("/api/schema/?format=json").json()["components"]["schemas"]
 
