@@ -867,8 +867,19 @@ moreMenu.addEventListener("keydown", (event) => {
     closeMore(true);
   } else if (event.key === "Tab") closeMore();
 });
+// A dialog opened from the menu would give focus back to the menu's item, hidden by then: "More" takes it.
+let dialogFromMenu = null;
+for (const dialog of document.querySelectorAll("dialog")) {
+  dialog.addEventListener("close", () => {
+    if (dialogFromMenu === dialog) moreButton.focus();
+    dialogFromMenu = null;
+  });
+}
 moreMenu.addEventListener("click", (event) => {
-  if (narrow.matches && event.target.closest("a, button")) closeMore();
+  if (narrow.matches && event.target.closest("a, button")) {
+    closeMore();
+    dialogFromMenu = document.querySelector("dialog[open]");
+  }
 });
 document.addEventListener("pointerdown", (event) => {
   if (!moreMenu.contains(event.target) && !moreButton.contains(event.target)) closeMore();
