@@ -11,7 +11,6 @@ key is in `SECRET_KEY_FALLBACKS`.
 from __future__ import annotations
 
 import contextlib
-import errno
 import pathlib
 import uuid
 from collections.abc import Iterator
@@ -23,19 +22,10 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from directorstudio.errors import NotFound, ServiceUnavailable
+from directorstudio.errors import NO_SPACE_ERRNOS, NotFound, StorageFull
 
 SIGNING_SALT = "directorstudio.clips.downloads"
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
-# What the operating system answers when a disk (or the user's quota on it) has no room left.
-NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
-
-
-class StorageFull(ServiceUnavailable):
-    """The disk that files are written to has no room left; the same action may succeed once room is made."""
-
-    code = "storage_full"
-    message = "The server's storage is full, so the file could not be stored; try again later."
 
 
 @dataclass(frozen=True)

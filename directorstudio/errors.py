@@ -4,6 +4,7 @@ Each error has a message for people and a machine `code`. They know nothing of H
 exception handler, the admin and the pages translate them (see `directorstudio/exceptions.py`).
 """
 
+import errno
 from typing import Any
 
 
@@ -78,3 +79,14 @@ class ServiceUnavailable(DomainError):
 
     code = "service_unavailable"
     message = "A service this action needs is unavailable; try again later."
+
+
+# What the operating system answers when a disk (or the user's quota on it) has no room left.
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class StorageFull(ServiceUnavailable):
+    """A disk that files are written to (the store, or the folder uploads are spooled to) has no room left."""
+
+    code = "storage_full"
+    message = "The server's storage is full, so the file could not be stored; try again later."

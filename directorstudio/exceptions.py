@@ -51,12 +51,14 @@ def api_exception_handler(exc, context):
 
     A database constraint the validation did not foresee is a 409, not a 500, and a body over
     DATA_UPLOAD_MAX_MEMORY_SIZE is a 413 (Django would answer its own check with a bare 400). An
-    unreachable database is a 503 with Retry-After.
+    unreachable database, and a full disk wherever the request met it, are a 503 with Retry-After.
     """
     if isinstance(exc, DATABASE_UNAVAILABLE_ERRORS):
         exc = DatabaseUnavailable()
     if isinstance(exc, IntegrityError):
         exc = errors.Conflict()
+    if isinstance(exc, OSError) and exc.errno in errors.NO_SPACE_ERRNOS:  # e.g. spooling an upload to a full disk
+        exc = errors.StorageFull()
     if isinstance(exc, errors.DomainError):
         response = Response(domain_error_body(exc), status=domain_error_status(exc))
         if isinstance(exc, errors.ServiceUnavailable):  # a full disk, a video service down: worth trying again

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache.backends.db import DatabaseCache
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 
 from clips import downloads, providers
 from clips.models import ClipJob, SceneDraft, VideoUpload
@@ -124,6 +125,32 @@ def test_a_full_disk_during_an_upload_answers_503_and_leaves_no_row_and_no_file(
 
     assert_error(response, 503, "storage_full")
     assert response["Retry-After"] == "5"  # worth trying again once there is room
+    assert not VideoUpload.objects.exists()
+    assert media_files(settings) == []
+
+
+class SpoolingToAFullDisk(FileUploadHandler):
+    """Spools an upload's chunks to /dev/full, where the kernel refuses every write as a full disk does (ENOSPC)."""
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.spool = open("/dev/full", "wb", buffering=0)  # noqa: SIM115 - closed by file_complete or the test
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self.spool.write(raw_data)
+
+    def file_complete(self, file_size: int) -> None:
+        self.spool.close()
+
+
+def test_a_full_disk_while_an_upload_is_spooled_answers_503_and_stores_nothing(as_alice, settings):
+    settings.FILE_UPLOAD_HANDLERS = [f"{__name__}.SpoolingToAFullDisk"]
+    video = SimpleUploadedFile("take.mp4", sample_mp4(320, 180, 2))
+
+    response = as_alice.post(UPLOADS, {"project_id": "film", "file": video})
+
+    assert_error(response, 503, "storage_full")
+    assert response["Retry-After"] == "5"
     assert not VideoUpload.objects.exists()
     assert media_files(settings) == []
 
