@@ -1,7 +1,8 @@
-"""The one definition of "the rows this user owns", shared by every model with an owner."""
+"""The one definition of "the rows this user owns", shared by every model with an owner; one-row reads compiled once."""
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Self
 
 from django.db import connections, models
@@ -25,6 +26,17 @@ class SectionQuerySet(OwnedQuerySet):
     owner_lookup = "screenplay__user_id"
 
 
+@dataclass(frozen=True)
+class _CompiledSql:
+    """A query's SQL, and for each of its parameters the name of the caller's value or (None) its constant."""
+
+    using: str
+    sql: str
+    columns: tuple[str, ...]
+    slots: tuple[str | None, ...]
+    constants: tuple[Any, ...]
+
+
 class CompiledRead:
     """A selector's one-row read compiled to SQL once per process, then run with each call's values.
 
@@ -33,15 +45,16 @@ class CompiledRead:
     keyword values; it is called once, with a stand-in UUID for each name, and the place of each
     stand-in among the SQL's parameters is where the caller's value goes. The selector `build` calls
     stays the one definition of the rows; the database driver gives the columns' values as the ORM
-    would (a column the ORM would convert is refused when compiling).
+    would (a column the ORM would convert is refused when compiling, and so is a query that does
+    not use every name: a read meant to be scoped to a user must be).
     """
 
     def __init__(self, build: Callable[..., models.QuerySet], *, names: tuple[str, ...]) -> None:
         self._build = build
         self._names = names
-        self._compiled: tuple[str, str, tuple[str, ...], tuple[str | None, ...], tuple[Any, ...]] | None = None
+        self._compiled: _CompiledSql | None = None
 
-    def _compile(self) -> tuple[str, str, tuple[str, ...], tuple[str | None, ...], tuple[Any, ...]]:
+    def _compile(self) -> _CompiledSql:
         stand_ins = {name: uuid.uuid4() for name in self._names}
         queryset = self._build(**stand_ins)
         compiler = queryset.query.get_compiler(using=queryset.db)
@@ -54,15 +67,18 @@ class CompiledRead:
         slots = tuple(places.get(param) for param in params)
         if missing := set(self._names) - set(slots):
             raise ValueError(f"CompiledRead: the query does not use {sorted(missing)}.")
-        return queryset.db, sql, tuple(queryset.query.values_select), slots, tuple(params)
+        return _CompiledSql(queryset.db, sql, tuple(queryset.query.values_select), slots, tuple(params))
 
     def row(self, **values: Any) -> dict[str, Any] | None:
         """The row the query finds with these values, as `values()` gives it, or None."""
         if self._compiled is None:
             self._compiled = self._compile()
-        using, sql, columns, slots, constants = self._compiled
-        params = [constant if name is None else values[name] for name, constant in zip(slots, constants, strict=True)]
-        with connections[using].cursor() as cursor:
-            cursor.execute(sql, params)
+        compiled = self._compiled
+        params = [
+            constant if name is None else values[name]
+            for name, constant in zip(compiled.slots, compiled.constants, strict=True)
+        ]
+        with connections[compiled.using].cursor() as cursor:
+            cursor.execute(compiled.sql, params)
             found = cursor.fetchone()
-        return None if found is None else dict(zip(columns, found, strict=True))
+        return None if found is None else dict(zip(compiled.columns, found, strict=True))
