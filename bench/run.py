@@ -135,7 +135,8 @@ def load_rows(rows: int, *, reuse: bool) -> None:
         if reuse and all(count == expected for count in counts.values()):
             print(f"Reusing {BENCH_DATABASE}: {expected:,} rows in each table.", file=sys.stderr)
             return
-        cursor.execute(f"TRUNCATE {', '.join(LOADS)}")
+        # CASCADE: tables of the server's own that reference these (continuity_scene_links) go empty with them.
+        cursor.execute(f"TRUNCATE {', '.join(LOADS)} CASCADE")
         started = time.perf_counter()
         for table, sql in LOADS.items():
             table_started = time.perf_counter()
