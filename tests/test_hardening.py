@@ -382,16 +382,27 @@ def test_the_status_poll_is_prepared_once_per_connection(api_client):
     assert '"clip_jobs"."user_id" = $' in prepared[0]
 
 
-def test_behind_a_transaction_pooler_nothing_is_prepared():
-    probe = (
-        "import django; django.setup(); from django.conf import settings as s; import json;"
-        " print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
+def django_probe(code: str, **environment: str) -> list[str]:
+    """The lines a fresh Python process prints running `code` after django.setup(), with these settings."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "directorstudio.settings", **environment}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=REPO_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "directorstudio.settings", "DATABASE_PREPARED_STATEMENTS": "0"}
+    return result.stdout.splitlines()
 
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_DIR, env=env, capture_output=True, text=True)
 
-    options = json.loads(result.stdout.splitlines()[-1])
+def test_behind_a_transaction_pooler_nothing_is_prepared():
+    printed = django_probe(
+        "from django.conf import settings; import json;"
+        " print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))",
+        DATABASE_PREPARED_STATEMENTS="0",
+    )
+
+    options = json.loads(printed[-1])
     assert options.get("server_side_binding", False) is False
     assert options.get("prepare_threshold") is None
 
@@ -574,15 +585,13 @@ def test_purge_command_and_periodic_task_purge(alice):
 
 
 def test_purge_task_is_periodic_and_discovered_by_the_worker():
-    probe = (
-        "import django; django.setup(); from procrastinate.contrib.django import app; "
-        "print(sorted(app.tasks)); print(sorted(name for name, _ in app.periodic_registry.periodic_tasks))"
+    printed = django_probe(
+        "from procrastinate.contrib.django import app; print(sorted(app.tasks));"
+        " print(sorted(name for name, _ in app.periodic_registry.periodic_tasks))",
+        DEBUG="1",
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "directorstudio.settings", "DEBUG": "1"}
 
-    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_DIR, env=env, capture_output=True, text=True)
-
-    registered, periodic = result.stdout.splitlines()[-2:]
+    registered, periodic = printed[-2:]
     assert REFRESH_TOKENS_PURGE_TASK in registered
     assert REFRESH_TOKENS_PURGE_TASK in periodic
 
