@@ -1,6 +1,10 @@
 """Gunicorn in production: `gunicorn -c gunicorn.conf.py directorstudio.wsgi` (every value settable by environment)."""
 
 import os
+import shutil
+import tempfile
+
+from gunicorn import glogging
 
 # Behind a reverse proxy bind to 127.0.0.1 (or a socket); 0.0.0.0 serves every interface, e.g. in a container.
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
@@ -29,6 +33,38 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 accesslog = "-"
 errorlog = "-"
 access_log_format = "%(h)s %(m)s %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s"
+
+
+class SecretsRedactedLogger(glogging.Logger):
+    """gunicorn's error and access logs through the app's filter that redacts secrets (directorstudio/logs.py).
+
+    The error log writes a request line it cannot parse, or the URI of a request that failed, in full.
+    """
+
+    def setup(self, cfg) -> None:
+        # Imported here: gunicorn puts the project on sys.path after reading this file, before making its logger.
+        from directorstudio.logs import SecretsRedacted
+
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(existing, SecretsRedacted) for existing in log.filters):
+                log.addFilter(SecretsRedacted())
+
+
+logger_class = SecretsRedactedLogger
+
+# GET /metrics sums every worker's figures, which prometheus-client writes to files in this folder (read when it is
+# imported, so set before the app is); unless PROMETHEUS_MULTIPROC_DIR names one (to share with a clip job worker
+# on the host: empty it at boot), a fresh folder for this server, removed when it stops.
+METRICS_DIR_MADE = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    METRICS_DIR_MADE = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="directorstudio-metrics-")
+
+
+def on_exit(server) -> None:
+    """Remove the metrics folder this server made."""
+    if METRICS_DIR_MADE:
+        shutil.rmtree(METRICS_DIR_MADE, ignore_errors=True)
 
 
 def when_ready(server) -> None:

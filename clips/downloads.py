@@ -77,12 +77,13 @@ def clip_files_save(*, clip_job_id: uuid.UUID, video_path: pathlib.Path, poster_
 def stored_file_save(*, name: str, path: pathlib.Path) -> None:
     """Store the file at `path` under `name`, replacing an earlier file of that name; on failure nothing is left.
 
-    A full disk raises StorageFull (a ServiceUnavailable: retrying later may succeed) after the partial file,
-    which the storage leaves behind, is deleted.
+    A full disk (StorageFull) or a store that fails (StorageUnavailable), both ServiceUnavailable that the storage
+    backend raises (directorstudio/storage.py) and a later try may overcome, is raised after the partial file is
+    deleted.
     """
     default_storage.delete(name)
     try:
-        with no_space_as_storage_full(), pathlib.Path(path).open("rb") as handle:
+        with pathlib.Path(path).open("rb") as handle:
             stored = default_storage.save(name, File(handle, name=pathlib.PurePath(name).name))
     except BaseException:
         default_storage.delete(name)

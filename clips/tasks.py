@@ -1,11 +1,13 @@
 """The worker's tasks (Procrastinate): run one clip job, sweep jobs a killed worker left, export a project's film."""
 
+import time
 import uuid
 
 from django.conf import settings
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
+from clips.metrics import CLIP_JOB_RUN_SECONDS, CLIP_JOB_RUNS
 from clips.services import (
     CLIP_JOB_RUN_TASK,
     CLIP_JOBS_SWEEP_TASK,
@@ -28,8 +30,18 @@ from directorstudio.errors import ServiceUnavailable
     ),
 )
 def clip_job_run_task(clip_job_id: str) -> None:
-    """Run one clip job: make its clip and store it, or fail and refund it."""
-    clip_job_run(clip_job_id=uuid.UUID(clip_job_id))
+    """Run one clip job: make its clip and store it, or fail and refund it; counted and timed by provider."""
+    provider, outcome, started = settings.CLIP_PROVIDER, "error", time.perf_counter()
+    try:
+        job = clip_job_run(clip_job_id=uuid.UUID(clip_job_id))
+        outcome = job.status if job else "not_queued"
+    except ServiceUnavailable:  # the job is queued again for a later try (a provider, a store or a disk unavailable)
+        outcome = "retry"
+        raise
+    finally:
+        CLIP_JOB_RUNS.labels(provider, outcome).inc()
+        if outcome != "not_queued":
+            CLIP_JOB_RUN_SECONDS.labels(provider).observe(time.perf_counter() - started)
 
 
 @app.periodic(cron="* * * * *", periodic_id="every_minute")

@@ -90,3 +90,10 @@ class StorageFull(ServiceUnavailable):
 
     code = "storage_full"
     message = "The server's storage is full, so the file could not be stored; try again later."
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """The store that files live in (local disk or S3) refused, timed out or failed; the action may be retried."""
+
+    code = "storage_unavailable"
+    message = "The file store is unavailable right now; try again shortly."

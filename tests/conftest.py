@@ -1,4 +1,5 @@
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
@@ -6,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from directorstudio.accounts.models import User
+from tests.seaweedfs import S3Store, seaweedfs
+from tests.stores import LocalStore, S3StoreUnderTest
 from tests.tokens import signed_in
 
 
@@ -16,6 +19,25 @@ def _static_files_without_manifest(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(scope="session")
+def s3_store(tmp_path_factory) -> Iterator[S3Store]:
+    """A real S3 store (SeaweedFS on loopback) for the session, started when a test first needs it."""
+    with seaweedfs(data_dir=tmp_path_factory.mktemp("seaweedfs")) as store:
+        yield store
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, settings, tmp_path) -> LocalStore | S3StoreUnderTest:
+    """The default storage a test keeps files in: local files, then (the same test again) S3."""
+    if request.param == "local":
+        under_test = LocalStore(settings=settings, root=tmp_path / "media")
+    else:
+        s3_store = request.getfixturevalue("s3_store")
+        under_test = S3StoreUnderTest(settings=settings, store=s3_store, location=f"test-{uuid.uuid4().hex}")
+    under_test.use()
+    return under_test
 
 
 @pytest.fixture

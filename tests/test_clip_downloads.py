@@ -4,21 +4,19 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import imageio_ffmpeg
 import pytest
 import requests
-from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.test import Client
 
 from clips.downloads import POSTER, VIDEO, clip_download_url, clip_file_name, clip_files_save, clip_poster_url
 from clips.providers.local import LocalClipProvider
+from tests.gunicorn_server import gunicorn_serving
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 JOB = uuid.UUID("7d1c5f0e-2b4a-4c8e-9f3a-1e2d3c4b5a69")
@@ -35,11 +33,10 @@ def rendered(tmp_path_factory):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    """A fresh MEDIA_ROOT on the local file storage and a public base URL."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def media(store, settings):
+    """A fresh default storage (local files, then the suite's S3 store) and a public base URL."""
     settings.PUBLIC_BASE_URL = "https://studio.example.org"
-    return tmp_path / "media"
+    return store
 
 
 @pytest.fixture
@@ -250,7 +247,8 @@ def test_any_storage_backend_works_not_only_local_files(settings, rendered):
 
 
 def test_s3_storage_is_configured_from_the_environment():
-    """STORAGE_BACKEND=s3 puts django-storages' S3Storage behind the default storage (no request is made)."""
+    """STORAGE_BACKEND=s3 puts the project's S3Storage (django-storages') behind the default storage, with bounded
+    timeouts and retries (no request is made)."""
     env = {
         **os.environ,
         "STORAGE_BACKEND": "s3",
@@ -266,14 +264,46 @@ def test_s3_storage_is_configured_from_the_environment():
         "import django; django.setup()\n"
         "from django.core.files.storage import storages\n"
         "s = storages['default']\n"
-        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.addressing_style, s.default_acl)\n"
+        "print(type(s).__module__, type(s).__name__, s.bucket_name, s.endpoint_url)\n"
+        "print(s.addressing_style, s.default_acl)\n"
+        "c = s.connection.meta.client.meta.config\n"
+        "print(c.connect_timeout, c.read_timeout, c.retries, c.s3)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=60
     )
 
     assert result.returncode == 0, result.stderr
-    assert "S3Storage clips https://project.supabase.co/storage/v1/s3 path None" in result.stdout
+    assert (
+        "directorstudio.storage S3Storage clips https://project.supabase.co/storage/v1/s3\npath None\n" in result.stdout
+    )
+    assert "2.0 10.0 {'mode': 'standard', 'total_max_attempts': 3} {'addressing_style': 'path'}" in result.stdout
+
+
+@pytest.mark.parametrize("store", ["s3"], indirect=True)
+def test_a_download_while_the_store_is_down_is_a_503_to_retry(saved, store):
+    url = path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER))
+
+    with store.down():
+        response = Client(raise_request_exception=False).get(url, HTTP_RANGE="bytes=0-99")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "The file store is unavailable" in response.content.decode()
+    assert Client().get(url, HTTP_RANGE="bytes=0-99").status_code == 206  # back again
+
+
+@pytest.mark.parametrize("store", ["s3"], indirect=True)
+def test_a_store_that_hangs_is_a_503_after_the_read_timeout_not_a_held_worker(saved, store):
+    url = path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER))
+
+    with socket.socket() as silent:  # accepts connections (the kernel does), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        store.use(endpoint_url=f"http://127.0.0.1:{silent.getsockname()[1]}", read_timeout=1)
+        response = Client(raise_request_exception=False).get(url)
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
 
 
 def test_the_served_mp4_is_playable(saved, tmp_path):
@@ -291,65 +321,20 @@ def test_the_served_mp4_is_playable(saved, tmp_path):
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    """The test database (the one this session created) as a DATABASE_URL for another process."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
-    host = quote(db["HOST"] or "", safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
-
-
 @pytest.mark.django_db
 def test_a_real_gunicorn_serves_ranges(saved, media, settings):
     """The signed URL works under gunicorn, not only Django's test client or runserver."""
     video, _ = saved
-    port = free_port()
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "MEDIA_ROOT": str(media),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "directorstudio.settings",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "directorstudio.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{port}"
+    with gunicorn_serving(**media.environment()) as base_url:
+        settings.PUBLIC_BASE_URL = base_url
         url = clip_download_url(clip_job_id=JOB, user_id=OWNER)
-        assert url.startswith(f"http://127.0.0.1:{port}/media/clips/")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.head(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its workers still booting
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
-
+        assert url.startswith(f"{base_url}/media/clips/")
         part = requests.get(url, headers={"Range": "bytes=1000-4999"}, timeout=10)
         whole = requests.get(url, timeout=10)
         head = requests.head(url, timeout=10)
         tail = requests.get(url, headers={"Range": f"bytes={len(video) - 10}-"}, timeout=10)
         beyond = requests.get(url, headers={"Range": f"bytes={len(video)}-"}, timeout=10)
         forged = requests.get(tampered(url), timeout=10)
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
 
     assert part.status_code == 206, part.text
     assert part.headers["Content-Range"] == f"bytes 1000-4999/{len(video)}"

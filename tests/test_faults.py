@@ -1,4 +1,5 @@
-"""Faults: the clip submission rate limit, and a full disk while an upload or a clip is stored (bench/drills/)."""
+"""Faults: the clip submission rate limit, a full disk, and a store that is down while an upload or a clip is
+stored (bench/drills/)."""
 
 import errno
 import os
@@ -18,7 +19,7 @@ from clips.models import ClipJob, SceneDraft, VideoUpload
 from clips.providers.base import GeneratedClip
 from clips.services import clip_job_run, clip_job_submit
 from credits.models import CreditMovement, CreditsLedger, MovementReason
-from directorstudio.errors import ServiceUnavailable
+from directorstudio.errors import ServiceUnavailable, StorageUnavailable
 from tests.fake_pollo import sample_mp4
 
 pytestmark = pytest.mark.django_db
@@ -160,12 +161,12 @@ def test_a_failed_store_removes_the_partial_file(settings, tmp_path, full_disk, 
     full_disk.error_number = error_number
     source = tmp_path / "video.mp4"
     source.write_bytes(b"x" * 300_000)
-    expected = downloads.StorageFull if error_number != errno.EIO else OSError
+    expected = downloads.StorageFull if error_number != errno.EIO else StorageUnavailable  # a failing disk
 
     with pytest.raises(expected) as raised:
         downloads.stored_file_save(name="uploads/partial.mp4", path=source)
 
-    assert isinstance(raised.value, ServiceUnavailable) == (error_number != errno.EIO)
+    assert isinstance(raised.value, ServiceUnavailable)
     assert media_files(settings) == []
 
 
@@ -225,6 +226,46 @@ def test_a_full_disk_on_the_last_attempt_fails_the_job_clearly_and_refunds_it_on
     assert media_files(settings) == []
     assert CreditsLedger.objects.get(user_key=USER_KEY).credits == 1
     assert movements(paid_job) == [MovementReason.CLIP_JOB, MovementReason.CLIP_JOB_REFUND]
+
+
+# --- a store that is down (local files and S3) -----------------------------------------------------
+
+
+def test_a_store_outage_during_an_upload_answers_503_and_leaves_no_row_and_no_object(as_alice, store):
+    video = sample_mp4(320, 180, 2)
+
+    with store.down():
+        response = as_alice.post(UPLOADS, {"project_id": "film", "file": SimpleUploadedFile("take.mp4", video)})
+
+    assert_error(response, 503, "storage_unavailable")
+    assert response["Retry-After"] == "5"
+    assert not VideoUpload.objects.exists()
+    assert store.names() == []
+    # The store is back: the same upload is kept, its row and its object together.
+    response = as_alice.post(UPLOADS, {"project_id": "film", "file": SimpleUploadedFile("take.mp4", video)})
+    assert response.status_code == 201, response.content
+    assert store.names() == [f"uploads/{response.json()['id']}.mp4"]
+
+
+def test_a_store_outage_during_a_render_requeues_the_job_and_it_completes_when_the_store_is_back(
+    paid_job, settings, store
+):
+    settings.CLIP_JOB_MAX_ATTEMPTS = 3
+
+    with store.down(), pytest.raises(StorageUnavailable):
+        clip_job_run(clip_job_id=paid_job.pk)
+
+    paid_job.refresh_from_db()
+    assert paid_job.status == ClipJob.Status.QUEUED
+    assert CreditsLedger.objects.get(user_key=USER_KEY).credits == 0
+    assert store.names() == []
+
+    done = clip_job_run(clip_job_id=paid_job.pk)
+
+    assert done.status == ClipJob.Status.COMPLETED and done.download_url
+    assert store.names() == [f"clips/{paid_job.pk}.jpg", f"clips/{paid_job.pk}.mp4"]
+    assert movements(paid_job) == [MovementReason.CLIP_JOB]  # one spend, no refund
+    assert CreditsLedger.objects.get(user_key=USER_KEY).credits == 0
 
 
 # --- a killed worker's work folders ----------------------------------------------------------------

@@ -1,0 +1,108 @@
+"""The default storage's backends, whose failures become the project's errors here, once, for every caller.
+
+A store that refuses a connection, times out or answers 5xx (S3), or a disk that fails (local files), raises
+StorageUnavailable; a full disk StorageFull. Both are ServiceUnavailable: the API answers 503 with Retry-After,
+a page 503, and the worker retries the job. A missing file stays FileNotFoundError, and anything else (a bug,
+a key the store refuses) passes unchanged.
+"""
+
+import contextlib
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
+from botocore.exceptions import ConnectionError as StoreConnectionError
+from django.core.files import File, storage
+from s3transfer.exceptions import RetriesExceededError
+from storages.backends import s3
+
+from directorstudio.errors import NO_SPACE_ERRNOS, StorageFull, StorageUnavailable
+
+# botocore's and s3transfer's errors for a store refused, timed out, or cut off mid-transfer.
+UNREACHABLE_STORE_ERRORS = (StoreConnectionError, HTTPClientError, IncompleteReadError, RetriesExceededError)
+
+
+def storage_error(error: Exception) -> StorageFull | StorageUnavailable | None:
+    """The project's error for a storage backend's failure; None when `error` is not one."""
+    if isinstance(error, UNREACHABLE_STORE_ERRORS):
+        return StorageUnavailable()
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return StorageUnavailable() if status >= 500 else None
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+        return StorageFull() if error.errno in NO_SPACE_ERRNOS else StorageUnavailable()
+    return None
+
+
+@contextlib.contextmanager
+def storage_errors() -> Iterator[None]:
+    """Raise the project's error for a storage backend's failure in the block; other exceptions pass unchanged."""
+    try:
+        yield
+    except Exception as error:
+        translated = storage_error(error)
+        if translated is None:
+            raise
+        raise translated from error
+
+
+class _TranslatedStream:
+    """A stored file's stream (a local file, an S3 object) whose attributes and calls raise the project's errors."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        with storage_errors():
+            value = getattr(self._stream, name)
+        if not callable(value):
+            return value
+
+        @functools.wraps(value)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with storage_errors():
+                return value(*args, **kwargs)
+
+        return call
+
+
+class StorageErrorsMixin:
+    """A storage backend whose every call, and every read or write of a file it opened, raises the project's errors."""
+
+    def _open(self, name: str, mode: str = "rb") -> File:
+        with storage_errors():
+            opened = super()._open(name, mode)
+        return File(_TranslatedStream(opened), name=opened.name)
+
+    def _save(self, name: str, content: File) -> str:
+        with storage_errors():
+            return super()._save(name, content)
+
+    def delete(self, name: str) -> None:
+        with storage_errors():
+            super().delete(name)
+
+    def exists(self, name: str) -> bool:
+        with storage_errors():
+            return super().exists(name)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        with storage_errors():
+            return super().listdir(path)
+
+    def size(self, name: str) -> int:
+        with storage_errors():
+            return super().size(name)
+
+    def get_modified_time(self, name: str) -> Any:
+        with storage_errors():
+            return super().get_modified_time(name)
+
+
+class FileSystemStorage(StorageErrorsMixin, storage.FileSystemStorage):
+    """Files under MEDIA_ROOT; a failing disk is StorageUnavailable, a full one StorageFull."""
+
+
+class S3Storage(StorageErrorsMixin, s3.S3Storage):
+    """Objects in an S3-compatible bucket (django-storages); a store down, slow or failing is StorageUnavailable."""
