@@ -202,8 +202,9 @@ class Load:
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, token: str, seconds: float, threads: int, connections: int) -> Load:
+def wrk(url: str, headers: dict[str, str], seconds: float, threads: int, connections: int) -> Load:
     """One wrk run with keep-alive connections; errors are non-2xx answers and socket errors."""
+    header_arguments = [argument for name, value in headers.items() for argument in ("-H", f"{name}: {value}")]
     result = subprocess.run(  # noqa: S603 - fixed arguments, 127.0.0.1 only
         [
             shutil.which("wrk") or "wrk",
@@ -212,8 +213,7 @@ def wrk(url: str, token: str, seconds: float, threads: int, connections: int) ->
             f"-d{seconds}s",
             "--latency",
             "--timeout=10s",
-            "-H",
-            f"Authorization: Bearer {token}",
+            *header_arguments,
             url,
         ],
         capture_output=True,
@@ -238,16 +238,16 @@ def wrk(url: str, token: str, seconds: float, threads: int, connections: int) ->
     )
 
 
-def _python_client(job: tuple[str, str, float]) -> tuple[list[float], int]:
+def _python_client(job: tuple[str, dict[str, str], float]) -> tuple[list[float], int]:
     """One keep-alive connection sending requests one after another until the deadline."""
-    url, token, seconds = job
+    url, headers, seconds = job
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     connection = HTTPConnection(parts.hostname, parts.port, timeout=10)
     latencies, errors = [], 0
     deadline = time.perf_counter() + seconds
     while (began := time.perf_counter()) < deadline:
-        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         response.read()
         latencies.append((time.perf_counter() - began) * 1000)
@@ -256,10 +256,10 @@ def _python_client(job: tuple[str, str, float]) -> tuple[list[float], int]:
     return latencies, errors
 
 
-def python_load(url: str, token: str, seconds: float, threads: int, connections: int) -> Load:
+def python_load(url: str, headers: dict[str, str], seconds: float, threads: int, connections: int) -> Load:
     """The fallback without wrk: `connections` processes, one keep-alive connection each (`threads` unused)."""
     with Pool(connections) as pool:
-        results = pool.map(_python_client, [(url, token, seconds)] * connections)
+        results = pool.map(_python_client, [(url, headers, seconds)] * connections)
     latencies = [ms for each, _ in results for ms in each]
     return Load(
         requests_per_s=len(latencies) / seconds,
@@ -286,11 +286,20 @@ class CaseResult:
         return self.median("project", "requests_per_s") / self.median("floor", "requests_per_s")
 
 
-def same_answer(servers: list[Server], path: str, headers: dict[str, str]) -> None:
+@dataclass(frozen=True)
+class Request:
+    """What a case sends to one server: its path and headers."""
+
+    path: str
+    headers: dict[str, str]
+
+
+def same_answer(servers: list[Server], requests: list[Request]) -> None:
     """The project and the floor answer 200 with the same JSON (so the floor does the same work)."""
     bodies = []
-    for server in servers:
-        response = httpx.get(server.base_url + path, headers=headers, timeout=10.0)
+    for server, request in zip(servers, requests, strict=True):
+        path = request.path
+        response = httpx.get(server.base_url + path, headers=request.headers, timeout=10.0)
         if response.status_code != 200:
             raise RuntimeError(f"{server.name} answered {response.status_code} to {path}: {response.text[:300]}")
         bodies.append(response.json())
@@ -298,16 +307,19 @@ def same_answer(servers: list[Server], path: str, headers: dict[str, str]) -> No
         raise RuntimeError(f"The project and the floor disagree on {path}:\n{bodies[0]!r:.600}\n{bodies[1]!r:.600}")
 
 
-def case_run(name: str, path: str, servers: list[Server], token: str, args: argparse.Namespace) -> CaseResult:
+def case_run(name: str, requests: list[Request], servers: list[Server], args: argparse.Namespace) -> CaseResult:
+    """Load the project with `requests[0]` and the floor with `requests[1]`, alternately, `args.rounds` times."""
     load: Callable[..., Load] = wrk if shutil.which("wrk") else python_load
     runs: dict[str, list[Load]] = {"project": [], "floor": []}
-    for server in servers:  # a short warm-up of every worker, not counted
-        load(server.base_url + path, token, 2, args.threads, args.connections)
+    for server, request in zip(servers, requests, strict=True):  # a short warm-up of every worker, not counted
+        load(server.base_url + request.path, request.headers, 2, args.threads, args.connections)
     for round_ in range(args.rounds):
-        for server, key in zip(servers, ("project", "floor"), strict=True):
-            run = load(server.base_url + path, token, args.seconds, args.threads, args.connections)
+        for server, request, key in zip(servers, requests, ("project", "floor"), strict=True):
+            run = load(server.base_url + request.path, request.headers, args.seconds, args.threads, args.connections)
             if run.errors:
-                raise RuntimeError(f"{server.name}: {run.errors} errors under load on {path}:\n{server.log_tail()}")
+                raise RuntimeError(
+                    f"{server.name}: {run.errors} errors under load on {request.path}:\n{server.log_tail()}"
+                )
             runs[key].append(run)
             log(
                 f"  {name}, round {round_ + 1}, {key}: {run.requests_per_s:,.0f} requests/s, "
@@ -373,10 +385,10 @@ def soak_bench(env: dict[str, str], log_dir: Path, data: Data, args: argparse.Na
     try:
         server.wait_ready(path, headers)
         load = wrk if shutil.which("wrk") else python_load
-        load(server.base_url + path, data.token, 5, args.threads, args.connections)
+        load(server.base_url + path, headers, 5, args.threads, args.connections)
         rss_start = server.workers_rss_mb()
         log(f"Soak: {args.soak_seconds} s on the status poll; workers' RSS at the start {rss_start}")
-        run = load(server.base_url + path, data.token, args.soak_seconds, args.threads, args.connections)
+        run = load(server.base_url + path, headers, args.soak_seconds, args.threads, args.connections)
         rss_end = server.workers_rss_mb()
         log(f"  {run.requests:,} requests, {run.errors} errors; RSS at the end {rss_end}")
     finally:
@@ -466,25 +478,39 @@ def main() -> int:
         from django.core.management import call_command
 
         django.setup()
+        from directorstudio.facade.keys import anon_key_issue
+
         logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per request of this process
         call_command("migrate", verbosity=0)
         data = data_load()
         log(f"Migrated and filled {BENCH_DATABASE} ({OTHER_USERS + 1} users x {CLIP_JOBS_PER_USER} clip jobs).")
         headers = {"Authorization": f"Bearer {data.token}"}
-        poll = f"/api/v1/clip_jobs/{data.clip_job_id}/"
-        scenes = f"/api/v1/scene_drafts/?project_id={data.project_id}&limit=1000"
+        poll = Request(f"/api/v1/clip_jobs/{data.clip_job_id}/", headers)
+        scenes = Request(f"/api/v1/scene_drafts/?project_id={data.project_id}&limit=1000", headers)
+        # The mobile app's own calls through the Supabase facade, against the same floor.
+        facade = {**headers, "apikey": anon_key_issue()}
+        facade_poll = Request(
+            f"/rest/v1/clip_jobs?id=eq.{data.clip_job_id}&select=*",
+            {**facade, "Accept": "application/vnd.pgrst.object+json"},
+        )
+        facade_scenes = Request(
+            f"/rest/v1/scene_drafts?project_id=eq.{data.project_id}&select=*&order=order_index", facade
+        )
         servers = [
             Server("project", "directorstudio.wsgi", env, work_dir),
             Server("floor", "bench.floor:application", env, work_dir),
         ]
         for server in servers:
-            server.wait_ready(poll, headers)
-        for path in (poll, scenes):
-            same_answer(servers, path, headers)
-        cases = [
-            case_run("status poll `GET /api/v1/clip_jobs/<id>/`", poll, servers, data.token, args),
-            case_run(f"{PROJECT_SCENES}-scene list `GET /api/v1/scene_drafts/`", scenes, servers, data.token, args),
-        ]
+            server.wait_ready(poll.path, headers)
+        pairs = {
+            "status poll `GET /api/v1/clip_jobs/<id>/`": [poll, poll],
+            "status poll `GET /rest/v1/clip_jobs?id=eq.<id>&select=*` (one object)": [facade_poll, poll],
+            f"{PROJECT_SCENES}-scene list `GET /api/v1/scene_drafts/`": [scenes, scenes],
+            f"{PROJECT_SCENES}-scene list `GET /rest/v1/scene_drafts?project_id=eq.<id>`": [facade_scenes, scenes],
+        }
+        for requests in pairs.values():
+            same_answer(servers, requests)
+        cases = [case_run(name, requests, servers, args) for name, requests in pairs.items()]
         reorder = reorder_bench(servers[0], data)
         for server in servers:
             server.stop()

@@ -1,11 +1,15 @@
 """Reads of the credits ledger and user statistics, always within one user's rows."""
 
 import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
-from credits.models import CreditsLedger, UserStatistics
+from credits.models import CreditMovement, CreditsLedger, MovementReason, UserStatistics
+from directorstudio.errors import InsufficientCredits
 
 
 def credits_ledger_list(*, user_id: uuid.UUID | None) -> QuerySet[CreditsLedger]:
@@ -25,3 +29,53 @@ def ledger_discrepancies() -> QuerySet[CreditsLedger]:
         .exclude(credits=F("moved"))
         .order_by("user_key")
     )
+
+
+@dataclass(frozen=True)
+class CreditsDay:
+    """Where credits went on one day: bought in the App Store, spent on clips, refunded, granted, taken back."""
+
+    day: date
+    bought: int = 0
+    spent: int = 0
+    refunded: int = 0
+    granted: int = 0
+    taken_back: int = 0
+
+
+# Which movements make each figure of a CreditsDay; spent and taken back are counted as positive numbers.
+DAILY_FLOWS = {
+    "bought": (1, [MovementReason.PURCHASE]),
+    "spent": (-1, [MovementReason.CLIP_JOB]),
+    "refunded": (1, [MovementReason.CLIP_JOB_REFUND]),
+    "granted": (1, [MovementReason.ADMIN_GRANT, MovementReason.FIRST_CLIP, MovementReason.OPENING_BALANCE]),
+    "taken_back": (-1, [MovementReason.ADMIN_REVOKE, MovementReason.APP_STORE_REFUND]),
+}
+
+
+def credits_daily_flows(*, start: date, end: date) -> list[CreditsDay]:
+    """Every day from `start` to `end` (in the site's time zone) with the credits that moved on it."""
+    first = timezone.make_aware(datetime.combine(start, time.min))
+    rows = (
+        CreditMovement.objects.filter(created_at__gte=first)
+        .annotate(day=TruncDate("created_at"))
+        .order_by()
+        .values("day")
+        .annotate(
+            **{
+                name: Coalesce(Sum("amount", filter=Q(reason__in=reasons)), Value(0)) * sign
+                for name, (sign, reasons) in DAILY_FLOWS.items()
+            }
+        )
+    )
+    by_day = {row.pop("day"): row for row in rows}
+    days = (start + timedelta(days=offset) for offset in range((end - start).days + 1))
+    return [CreditsDay(day, **by_day.get(day, {})) for day in days]
+
+
+def credits_cover_check(*, user_id: uuid.UUID, user_key: str, amount: int) -> CreditsLedger:
+    """The user's ledger row for `user_key` when it holds at least `amount` credits; InsufficientCredits otherwise."""
+    ledger = credits_ledger_list(user_id=user_id).filter(user_key=user_key).first()
+    if ledger is None or ledger.credits < amount:
+        raise InsufficientCredits(credits=0 if ledger is None else ledger.credits)
+    return ledger

@@ -8,10 +8,15 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
+from django.conf import settings
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
+
+from directorstudio.accounts.forms import client_address
+from directorstudio.views import FACADE_PREFIXES, is_api_request, page_not_found
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming request id is kept only when it is short and plain; otherwise a new one is made.
@@ -41,11 +46,19 @@ def loggable_path(request: HttpRequest) -> str:
     return path
 
 
+def body_size(response: HttpResponse) -> int | None:
+    """The response body's size in bytes; for a streamed body its Content-Length, or None when it has none."""
+    if not response.streaming:
+        return len(response.content)
+    length = response.get("Content-Length")
+    return int(length) if length and length.isdigit() else None
+
+
 class RequestLogMiddleware:
     """Give each request an id (its safe `X-Request-ID`, or a new one), echo it, and log one JSON line.
 
-    The line has the method, redacted path and query, status, duration and request id: never headers,
-    cookies or bodies, so no token or password can reach the logs.
+    The line has the method, redacted path and query, status, body size, client address, duration and
+    request id: never headers, cookies or bodies, so no token or password can reach the logs.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -65,6 +78,8 @@ class RequestLogMiddleware:
                     "path": loggable_path(request),
                     "query": loggable_query(request.META.get("QUERY_STRING", "")),
                     "status": response.status_code,
+                    "bytes": body_size(response),
+                    "client": client_address(request),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 }
             ).decode()
@@ -73,8 +88,15 @@ class RequestLogMiddleware:
 
 
 def bearer_api_call(request: HttpRequest) -> bool:
-    """An API call that carries a Bearer token: the token alone authenticates it, with no session or cookie."""
-    return request.path_info.startswith("/api/") and request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
+    """An API call that authenticates with a token alone, never with a session or a cookie.
+
+    Under /api/ that is a call with a Bearer token; every call of the Supabase facade is one (its
+    `apikey` and bearer token are its credentials).
+    """
+    path = request.path_info
+    if path.startswith(FACADE_PREFIXES):
+        return True
+    return path.startswith("/api/") and request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
 
 
 class BrowserOnly:
@@ -103,3 +125,22 @@ class BrowserAuthenticationMiddleware(BrowserOnly, AuthenticationMiddleware):
 
 class BrowserMessageMiddleware(BrowserOnly, MessageMiddleware):
     """Django's messages, for browsers."""
+
+
+class DebugApiNotFoundMiddleware:
+    """Under DEBUG, answer a 404 under /api/ with the API's JSON error body, as production does.
+
+    Django's technical 404 page replaces handler404 whenever DEBUG is on; in production this
+    middleware steps out of the chain.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        if not settings.DEBUG:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 404 and is_api_request(request) and "json" not in response.get("Content-Type", ""):
+            return page_not_found(request, None)
+        return response

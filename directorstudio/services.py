@@ -62,3 +62,9 @@ def row_update(*, row: Row, values: dict[str, Any]) -> Row:
     with transaction.atomic():
         row.save()
     return row
+
+
+def row_delete(*, row: models.Model) -> None:
+    """Delete `row` (and what cascades from it) in one transaction."""
+    with transaction.atomic():
+        row.delete()

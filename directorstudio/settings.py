@@ -1,5 +1,6 @@
 """Django settings for DirectorStudio Server, read from the environment (see .env.example)."""
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -54,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every response, redirects and errors included, gets a request id and a log line.
     "directorstudio.middleware.RequestLogMiddleware",
+    # Requests counted and timed by route and status for GET /metrics (directorstudio/metrics.py).
+    "directorstudio.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "directorstudio.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "directorstudio.middleware.BrowserAuthenticationMiddleware",
     "directorstudio.middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # DEBUG only: a 404 under /api/ is the API's JSON body, not Django's technical page.
+    "directorstudio.middleware.DebugApiNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "directorstudio.urls"
@@ -131,8 +136,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files of the site as a whole (the favicon), beside those of each app.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Local files; the backend raises the project's StorageFull and StorageUnavailable (directorstudio/storage.py).
+    "default": {"BACKEND": "directorstudio.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -149,7 +157,7 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # HTTP is redirected to HTTPS by default where TLS ends at the proxy in front; the probes stay on HTTP.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=BEHIND_PROXY and not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 # HSTS (sent on HTTPS responses only): a year by default when DEBUG is off.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -194,6 +202,9 @@ if ACCESS_TOKEN_LIFETIME > ACCESS_TOKEN_MAX_LIFETIME:
 REFRESH_TOKEN_LIFETIME = timedelta(days=env.int("REFRESH_TOKEN_LIFETIME_DAYS", default=30))
 # Revoked refresh tokens are kept this long (replaying one revokes its session), then purged hourly.
 REFRESH_TOKEN_REVOKED_RETENTION = timedelta(hours=env.int("REFRESH_TOKEN_REVOKED_RETENTION_HOURS", default=24))
+# /auth/v1 (GoTrue's rule): a refresh token used within this long before is accepted again, so a client
+# retrying a refresh whose answer it lost stays signed in; reused later, it revokes its whole session.
+REFRESH_TOKEN_REUSE_INTERVAL = timedelta(seconds=env.int("REFRESH_TOKEN_REUSE_INTERVAL_SECONDS", default=10))
 # A worker remembers a user it found active this long, so API requests cost no users query; a user
 # deactivated or deleted elsewhere is refused at most this long afterwards (0: look the user up every request).
 API_USER_CACHE_SECONDS = env.int("API_USER_CACHE_SECONDS", default=30)
@@ -234,7 +245,12 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No line carries a secret: URLs' signatures, secret query values and JWTs are redacted (directorstudio/logs.py).
+    "filters": {"secrets": {"()": "directorstudio.logs.SecretsRedacted"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["secrets"]},
+        "null": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Procrastinate announces every task it registers at INFO, on every manage.py command.
     "loggers": {
@@ -242,6 +258,10 @@ LOGGING = {
         "procrastinate": {"level": "WARNING"},
         # One JSON line per request (directorstudio/middleware.py); REQUEST_LOG_LEVEL=WARNING silences them.
         "directorstudio.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+        # runserver's own access line repeats that one, with the full path: a signed clip URL's signature.
+        "django.server": {"handlers": ["null"], "propagate": False},
+        # Django's own console handler (under DEBUG) would print django.request's lines unredacted: the root's only.
+        "django": {"handlers": []},
     },
 }
 
@@ -265,6 +285,11 @@ CREDIT_PACK_PRODUCTS = env.str(
     default="com.directorstudio.credits.25=25,com.directorstudio.credits.70=70,"
     "com.directorstudio.credits.150=150,com.directorstudio.credits.350=350",
 )
+
+# --- Sign in with Apple (/auth/v1/token?grant_type=id_token) ------------------------------------------
+# Apple's id tokens are verified against the keys it publishes, for these audiences (the app's bundle id).
+APPLE_ID_TOKEN_JWKS_URL = env.str("APPLE_ID_TOKEN_JWKS_URL", default="https://appleid.apple.com/auth/keys")
+APPLE_ID_TOKEN_AUDIENCES = env.list("APPLE_ID_TOKEN_AUDIENCES", default=[]) or [APP_STORE_BUNDLE_ID]
 
 # --- Clip generation (clips/providers/) --------------------------------------------------------
 # "local" renders the prompt as a title-card video on this machine; "pollo" uses Pollo AI.
@@ -293,8 +318,11 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 # itself, behind the signed URLs; the bucket stays private.
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
 if STORAGE_BACKEND == "s3":
+    from botocore.config import Config as BotocoreConfig
+
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="") or None
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "directorstudio.storage.S3Storage",
         "OPTIONS": {
             "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
             "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
@@ -302,14 +330,34 @@ if STORAGE_BACKEND == "s3":
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
             "location": env.str("AWS_LOCATION", default=""),
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+            "addressing_style": AWS_S3_ADDRESSING_STYLE,
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": True,
+            # A store that hangs or refuses fails fast (StorageUnavailable, a 503) instead of holding a web
+            # worker until gunicorn's timeout; botocore's standard retries cover a brief blip. (A client_config
+            # replaces the one django-storages would build, so it names the addressing style too.)
+            "client_config": BotocoreConfig(
+                s3={"addressing_style": AWS_S3_ADDRESSING_STYLE},
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT_SECONDS", default=2.0),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT_SECONDS", default=10.0),
+                retries={"mode": "standard", "total_max_attempts": env.int("AWS_S3_MAX_ATTEMPTS", default=3)},
+            ),
         },
     }
 elif STORAGE_BACKEND != "local":
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}.")
+
+# --- Metrics (GET /metrics, directorstudio/metrics.py) ---------------------------------------------
+# Closed unless set: a scraper bearing this token (Authorization: Bearer ...) is allowed from anywhere,
+# and one connecting straight to the host (not through a proxy) from these addresses or networks.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# (Checked here: a mistyped address stops the server at start rather than failing each scrape.)
+METRICS_ALLOWED_ADDRESSES = [
+    str(ipaddress.ip_network(value, strict=False)) for value in env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+]
+# The fleet's figures read from the database at each scrape, one collector per app.
+METRICS_COLLECTORS = ["clips.metrics.ClipJobsCollector", "credits.metrics.CreditMovementsCollector"]
 
 # --- Writers' accounts (directorstudio/accounts/views.py) ----------------------------------------
 # The admin keeps its own sign-in page (admin:login); writers sign in at /accounts/login/.
@@ -346,3 +394,6 @@ VIDEO_UPLOAD_MAX_BYTES = env.int("VIDEO_UPLOAD_MAX_BYTES", default=200 * 1024 * 
 # Submissions per signed-in user (POST /api/v1/clip_jobs/ and the timeline's scene and project submits,
 # counted together in the shared cache); more answer 429 with Retry-After. "<n>/<sec|min|hour|day>".
 CLIP_SUBMIT_RATE = env.str("CLIP_SUBMIT_RATE", default="60/min")
+# The Supabase-compatible facade (/rest/v1): the most rows one read answers or one write touches,
+# as PostgREST's db-max-rows (a larger `limit` or `Range` is cut to it).
+FACADE_MAX_ROWS = env.int("FACADE_MAX_ROWS", default=1000)

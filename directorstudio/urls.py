@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from directorstudio import views
+from directorstudio import metrics, views
 
 urlpatterns = [
     # The API first: its calls are most of the traffic, and Django tries the patterns in order.
     path("api/", include("directorstudio.api_urls")),
+    # The Supabase-compatible facade the mobile app speaks: /rest/v1, /auth/v1, /storage/v1.
+    path("", include("directorstudio.facade.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     # The front page and the writers' screenplay pages (screenplays/urls.py: "", "screenplays/...").
     path("", include("screenplays.urls")),
     path("admin/", admin.site.urls),
