@@ -16,6 +16,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # What the mobile app keeps about its user (GoTrue's `user_metadata`); the server reads none of it.
+    user_metadata = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = UserManager()
 
@@ -54,3 +57,25 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Identity(models.Model):
+    """A sign-in provider's account linked to a user, e.g. Apple's `sub` for Sign in with Apple."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
+    provider = models.CharField(max_length=32)
+    subject = models.CharField(max_length=255, help_text="The provider's id of the account (its `sub` claim).")
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sign_in_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "identity"
+        verbose_name_plural = "identities"
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="accounts_identity_provider_subject_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject}"

@@ -1,5 +1,5 @@
-"""Writes for signing in: the API's users known from their tokens, token pairs and their rotation;
-writers' sign-up and the sign-in rate limit of the browser pages."""
+"""Writes for signing in: the API's users known from their tokens, token pairs and their rotation,
+sessions and their sign-out, Sign in with Apple; sign-up and account changes; the sign-in rate limit."""
 
 import copy
 import hashlib
@@ -8,6 +8,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,9 +22,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from directorstudio.accounts.models import RefreshToken, User
-from directorstudio.accounts.tokens import AccessToken, TokenError, access_token_issue
-from directorstudio.errors import Conflict, DomainError, InvalidInput
+from directorstudio.accounts.models import Identity, RefreshToken, User
+from directorstudio.accounts.tokens import AccessToken, TokenError, access_token_issue, apple_id_token_verify
+from directorstudio.errors import Conflict, DomainError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -140,17 +141,24 @@ def token_pair_for_password(*, email: str, password: str, address: str) -> Token
         sign_in_failure_record(email=email, address=address)
         raise TokenError("Invalid login credentials.", code="invalid_grant")
     sign_in_success_record(email=email)
-    with transaction.atomic():
-        user.last_login = timezone.now()
-        user.save(update_fields=["last_login"])
-        return _token_pair_create(user=user, session_id=uuid.uuid4())
+    return _session_start(user=user)
 
 
-def token_pair_refresh(*, refresh_token: str) -> TokenPair:
+class RefreshTokenRefused(TokenError):
+    """A refresh token that cannot be exchanged; `reason`: not_found, already_used, expired or user_inactive."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("Invalid refresh token.", code="invalid_grant")
+        self.reason = reason
+
+
+def token_pair_refresh(*, refresh_token: str, reuse_interval: timedelta = timedelta(0)) -> TokenPair:
     """Exchange a refresh token for a new pair in the same session; the presented token is revoked.
 
-    Presenting an already revoked token means it was copied or replayed, so the whole session is
-    revoked, as Supabase does.
+    A token revoked less than `reuse_interval` ago, in a session still signed in, is exchanged again
+    (GoTrue's reuse interval: a client retrying a refresh whose answer it lost stays signed in).
+    Presenting a revoked token otherwise means it was copied or replayed, so the whole session is
+    revoked, as Supabase does. Raises `RefreshTokenRefused`.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -160,20 +168,53 @@ def token_pair_refresh(*, refresh_token: str) -> TokenPair:
             .filter(token_hash=_digest(refresh_token))
             .first()
         )
-        if stored is not None and stored.revoked_at is None and stored.expires_at > now and stored.user.is_active:
-            stored.revoked_at = now
-            stored.save(update_fields=["revoked_at"])
-            return _token_pair_create(user=stored.user, session_id=stored.session_id)
-        if stored is not None and stored.revoked_at is not None:
+        if stored is None:
+            reason = "not_found"
+        elif stored.revoked_at is not None and not (
+            stored.revoked_at > now - reuse_interval and _session_signed_in(session_id=stored.session_id, now=now)
+        ):
             RefreshToken.objects.filter(session_id=stored.session_id, revoked_at__isnull=True).update(revoked_at=now)
+            reason = "already_used"
+        elif not stored.user.is_active:
+            reason = "user_inactive"
+        elif stored.expires_at <= now:
+            reason = "expired"
+        else:
+            if stored.revoked_at is None:
+                stored.revoked_at = now
+                stored.save(update_fields=["revoked_at"])
+            return _token_pair_create(user=stored.user, session_id=stored.session_id)
     # Raised after the block, so that revoking a replayed token's session is committed.
-    raise TokenError("Invalid refresh token.", code="invalid_grant")
+    raise RefreshTokenRefused(reason)
+
+
+def _session_signed_in(*, session_id: uuid.UUID, now: datetime) -> bool:
+    return RefreshToken.objects.filter(session_id=session_id, revoked_at__isnull=True, expires_at__gt=now).exists()
+
+
+def refresh_tokens_revoke(*, user: User) -> int:
+    """Sign the user out of every API session by revoking their refresh tokens; return how many."""
+    return sessions_sign_out(user=user, session_id=None, scope="global")
+
+
+SIGN_OUT_SCOPES = ("global", "local", "others")
 
 
 @transaction.atomic
-def refresh_tokens_revoke(*, user: User) -> int:
-    """Sign the user out of every API session by revoking their refresh tokens; return how many."""
-    return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def sessions_sign_out(*, user: User, session_id: uuid.UUID | None, scope: str) -> int:
+    """Sign the user out of sessions as GoTrue's logout scopes do; return how many refresh tokens were revoked.
+
+    `global`: every session; `local`: the session `session_id`; `others`: every session but that one.
+    Without a session id (a token not issued at a sign-in) every scope signs out of every session.
+    """
+    if scope not in SIGN_OUT_SCOPES:
+        raise InvalidInput({"scope": [f"Unsupported logout scope {scope!r}."]})
+    tokens = RefreshToken.objects.filter(user=user, revoked_at__isnull=True)
+    if session_id is not None and scope == "local":
+        tokens = tokens.filter(session_id=session_id)
+    elif session_id is not None and scope == "others":
+        tokens = tokens.exclude(session_id=session_id)
+    return tokens.update(revoked_at=timezone.now())
 
 
 def refresh_tokens_purge() -> int:
@@ -187,6 +228,14 @@ def refresh_tokens_purge() -> int:
         Q(expires_at__lte=now) | Q(revoked_at__lte=now - settings.REFRESH_TOKEN_REVOKED_RETENTION)
     ).delete()
     return deleted
+
+
+def _session_start(*, user: User) -> TokenPair:
+    """Record the sign-in and return the first token pair of a new session."""
+    with transaction.atomic():
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        return _token_pair_create(user=user, session_id=uuid.uuid4())
 
 
 def _token_pair_create(*, user: User, session_id: uuid.UUID) -> TokenPair:
@@ -205,31 +254,152 @@ def _digest(refresh_token: str) -> str:
     return hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
-# --- Writers' accounts in the browser ---------------------------------------------------------
+# --- Sign-up and account changes (the writers' pages, the app's /auth/v1) --------------------------
 
 
-def writer_sign_up(*, email: str, password: str) -> User:
+class WeakPassword(InvalidInput):
+    """Django's password validators refused a password; `reasons` are their codes (e.g. password_too_short)."""
+
+    code = "weak_password"
+
+    def __init__(self, error: ValidationError) -> None:
+        super().__init__({"password": list(error.messages)})
+        self.reasons = [item.code for item in error.error_list]
+
+
+class SamePassword(InvalidInput):
+    """The new password is the one the user already has."""
+
+    code = "same_password"
+
+
+def writer_sign_up(*, email: str, password: str, user_metadata: dict[str, Any] | None = None) -> User:
     """Create a writer (never staff) with this email and password.
 
     The email is normalised and lower-cased as the user manager stores it; an address already
     taken (compared case-insensitively, as the database's unique index does) raises `Conflict`,
-    a password Django's validators refuse raises `InvalidInput` with its messages under `password`.
+    an invalid one `InvalidInput`, a password Django's validators refuse `WeakPassword` (an
+    `InvalidInput` with its messages under `password`).
     """
-    email = User.objects.normalize_email(email.strip()).lower()
-    if not email:
-        raise InvalidInput({"email": ["Enter an email address."]})
-    try:
-        password_validation.validate_password(password, user=User(email=email))
-    except ValidationError as error:
-        raise InvalidInput({"password": list(error.messages)}) from None
+    email = _email_checked(email)
+    _password_check(password, user=User(email=email))
     if User.objects.filter(email__iexact=email).exists():
         raise Conflict("An account with this email address already exists.", code="email_taken")
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password)
+            return User.objects.create_user(email=email, password=password, user_metadata=user_metadata or {})
     except IntegrityError:
         # Another sign-up with the same address won the race.
         raise Conflict("An account with this email address already exists.", code="email_taken") from None
+
+
+def token_pair_for_sign_up(*, email: str, password: str, user_metadata: dict[str, Any] | None = None) -> TokenPair:
+    """Sign a new writer up (`writer_sign_up`, same errors) and start their first session."""
+    with transaction.atomic():
+        user = writer_sign_up(email=email, password=password, user_metadata=user_metadata)
+        return _session_start(user=user)
+
+
+def user_update(
+    *,
+    user_id: uuid.UUID,
+    email: str | None = None,
+    password: str | None = None,
+    user_metadata: dict[str, Any] | None = None,
+    session_id: uuid.UUID | None = None,
+) -> User:
+    """Change a user's email, password and metadata, as GoTrue's `PUT /user` does.
+
+    The metadata is merged into what is stored, a key set to None is removed. A new password must
+    pass Django's validators and differ from the current one, and it signs the user out of their
+    other sessions (all but `session_id`). An email of another user raises `Conflict`.
+    """
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise NotFound()
+        if email is not None:
+            email = _email_checked(email)
+            if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                raise Conflict("A user with this email address has already been registered.", code="email_exists")
+            user.email = email
+        if password:
+            if user.check_password(password):
+                raise SamePassword({"password": ["New password should be different from the old password."]})
+            _password_check(password, user=user)
+            user.set_password(password)
+            sessions_sign_out(user=user, session_id=session_id, scope="others")
+        if user_metadata:
+            merged = {**user.user_metadata, **user_metadata}
+            user.user_metadata = {key: value for key, value in merged.items() if value is not None}
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise Conflict("A user with this email address has already been registered.", code="email_exists") from None
+        return user
+
+
+def _email_checked(email: str) -> str:
+    """The address normalised and lower-cased as the user manager stores it; `InvalidInput` when it is not one."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if not email:
+        raise InvalidInput({"email": ["Enter an email address."]})
+    if _usable_email(email) is None:
+        raise InvalidInput({"email": ["Enter a valid email address."]})
+    return email
+
+
+def _password_check(password: str, *, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        raise WeakPassword(error) from None
+
+
+# --- Sign in with Apple -------------------------------------------------------------------------
+
+APPLE_PROVIDER = "apple"
+
+
+def token_pair_for_apple_id_token(*, id_token: str, nonce: str | None) -> TokenPair:
+    """Sign in with an id token from Sign in with Apple and start a new session.
+
+    The token is verified (`apple_id_token_verify`, which raises TokenError). Its account (`sub`) is
+    the user linked to it before; else, when Apple says the email is verified, the user with that
+    email, who is linked to it; else a new user (with a placeholder address when the email is taken
+    or absent). A deactivated user is refused (code `user_inactive`).
+    """
+    claims = apple_id_token_verify(id_token, nonce=nonce)
+    with transaction.atomic():
+        user = _apple_identity_user(claims)
+        if not user.is_active:
+            raise TokenError("This user is deactivated.", code="user_inactive")
+        return _session_start(user=user)
+
+
+def _apple_identity_user(claims: dict[str, Any]) -> User:
+    email = _usable_email(claims.get("email"))
+    email = email.lower() if email else ""
+    identity = Identity.objects.select_related("user").filter(provider=APPLE_PROVIDER, subject=claims["sub"]).first()
+    if identity is not None:
+        identity.last_sign_in_at = timezone.now()
+        identity.email = email or identity.email
+        identity.save(update_fields=["last_sign_in_at", "email"])
+        return identity.user
+    verified = claims.get("email_verified") in (True, "true")
+    user = User.objects.filter(email__iexact=email).first() if email else None
+    try:
+        with transaction.atomic():
+            if user is None or not verified:
+                user_id = uuid.uuid4()
+                address = email if email and user is None else f"{user_id}@{PLACEHOLDER_EMAIL_DOMAIN}"
+                user = User.objects.create_user(email=address, id=user_id)
+            Identity.objects.create(user=user, provider=APPLE_PROVIDER, subject=claims["sub"], email=email)
+    except IntegrityError:
+        # A concurrent first sign-in with the same Apple account (or address) got there first.
+        raise Conflict("This Apple account is being signed in by another request; try again.") from None
+    return user
 
 
 class SignInThrottled(DomainError):

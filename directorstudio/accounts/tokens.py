@@ -1,6 +1,7 @@
 """Access tokens in Supabase's format: issuing ours and verifying every token the app presents."""
 
 import functools
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ JWKS_ALGORITHMS = frozenset({"RS256", "ES256"})
 # The role of a signed-in user's token; `anon` and `service_role` tokens are not a user's.
 AUTHENTICATED_ROLE = "authenticated"
 JWKS_CACHE_SECONDS = 600
+APPLE_ISSUER = "https://appleid.apple.com"
+APPLE_ALGORITHM = "RS256"
 JWKS_FETCH_TIMEOUT_SECONDS = 5
 # The settings a token's verification depends on; changing one (tests do) forgets the verified tokens.
 VERIFICATION_SETTINGS = frozenset(
@@ -157,6 +160,46 @@ def _verification_key(algorithm: Any, kid: Any) -> str | jwt.PyJWK:
         raise SigningKeysUnavailable(str(exc)) from exc
     except jwt.PyJWTError as exc:
         raise TokenError("The token's signing key is unknown.") from exc
+
+
+def apple_id_token_verify(id_token: str, *, nonce: str | None) -> dict[str, Any]:
+    """Return the claims of a Sign in with Apple id token; raise TokenError (code `invalid_request`) otherwise.
+
+    The RS256 signature must verify with a key of APPLE_ID_TOKEN_JWKS_URL, `iss` must be Apple's,
+    `aud` one of APPLE_ID_TOKEN_AUDIENCES, and `exp` ahead. GoTrue's nonce rule: the token has a
+    `nonce` claim exactly when a nonce is given, and the claim is the hex SHA-256 of that nonce
+    (code `invalid_nonce` when it is not). Raises SigningKeysUnavailable when Apple's keys cannot be fetched.
+    """
+    try:
+        kid = jwt.get_unverified_header(id_token).get("kid")
+    except jwt.PyJWTError as exc:
+        raise TokenError("Bad ID token", code="invalid_request") from exc
+    if not kid or not isinstance(kid, str):
+        raise TokenError("Bad ID token", code="invalid_request")
+    try:
+        key = _jwks_client(settings.APPLE_ID_TOKEN_JWKS_URL).get_signing_key(kid)
+        claims = jwt.decode(
+            id_token,
+            key,
+            algorithms=[APPLE_ALGORITHM],
+            audience=settings.APPLE_ID_TOKEN_AUDIENCES,
+            issuer=APPLE_ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss"]},
+        )
+    except jwt.PyJWKClientConnectionError as exc:
+        raise SigningKeysUnavailable(str(exc)) from exc
+    except jwt.InvalidAudienceError as exc:
+        raise TokenError("Unacceptable audience in id_token", code="invalid_request") from exc
+    except jwt.PyJWTError as exc:
+        raise TokenError("Bad ID token", code="invalid_request") from exc
+    if not isinstance(claims["sub"], str) or not 0 < len(claims["sub"]) <= 255:
+        raise TokenError("Missing sub claim in id_token", code="invalid_request")
+    token_nonce = claims.get("nonce") or ""
+    if bool(token_nonce) != bool(nonce):
+        raise TokenError("Passed nonce and nonce in id_token should either both exist or not.", code="invalid_request")
+    if nonce and hashlib.sha256(nonce.encode()).hexdigest() != token_nonce:
+        raise TokenError("Nonces mismatch", code="invalid_nonce")
+    return claims
 
 
 @functools.cache
