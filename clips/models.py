@@ -261,3 +261,38 @@ class FilmExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}: {self.status}"
+
+
+class StorageObject(models.Model):
+    """A file the app keeps in one of its Storage buckets (/storage/v1): its owner, name and metadata.
+
+    Each user has their own names in a bucket (`<project>/<id>.mp4`), as Storage's row-level security
+    keeps users apart; the bytes live in Django's default storage under `stored_name`, a name of their own,
+    so a move renames the row and a replacement commits with its row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, db_default=RandomUUID(), editable=False)
+    user_id = models.UUIDField(help_text="Supabase auth user id of the owner.")
+    bucket_id = models.TextField()
+    name = models.TextField(help_text="The object's key in the bucket, e.g. `<project>/<id>.mp4`.")
+    stored_name = models.TextField(unique=True, help_text="Where the default storage keeps the bytes.")
+    size = models.BigIntegerField()
+    mimetype = models.TextField()
+    cache_control = models.TextField(default="no-cache")
+    user_metadata = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now())
+    last_accessed_at = models.DateTimeField(default=timezone.now, db_default=Now())
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "storage_objects"
+        ordering = ["bucket_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "bucket_id", "name"], name="storage_objects_owner_name_unique"),
+            models.CheckConstraint(condition=models.Q(size__gte=0), name="storage_objects_size_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket_id}/{self.name}"
