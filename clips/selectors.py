@@ -2,10 +2,15 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Aggregate, Count, F, FloatField, Func, Min, Q, QuerySet, Value
+from django.db.models.functions import Lower, StrIndex, Substr
+from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateWorker
 
-from clips.models import ClipJob, FilmExport, ProjectOverview, SceneClipJob, SceneDraft, VideoUpload
+from clips.models import ClipJob, FilmExport, ProjectOverview, SceneClipJob, SceneDraft, StorageObject, VideoUpload
 from credits.models import CreditsLedger
 from credits.selectors import credits_ledger_list
 from directorstudio.errors import NotFound
@@ -19,6 +24,77 @@ def scene_draft_list(*, user_id: uuid.UUID | None) -> QuerySet[SceneDraft]:
 def clip_job_list(*, user_id: uuid.UUID | None) -> QuerySet[ClipJob]:
     """The user's clip jobs, newest first."""
     return ClipJob.objects.owned_by(user_id).order_by("-submitted_at", "id")
+
+
+def clip_jobs_stalled(*, now: datetime | None = None) -> QuerySet[ClipJob]:
+    """Every user's jobs left in processing past CLIP_JOB_PROCESSING_TIMEOUT_SECONDS (a killed worker's)."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS)
+    return (
+        ClipJob.objects.filter(status=ClipJob.Status.PROCESSING)
+        .filter(Q(run__started_at__lt=cutoff) | Q(run__isnull=True, submitted_at__lt=cutoff))
+        .order_by("submitted_at")
+    )
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's continuous percentile of a value: percentile_cont(fraction) WITHIN GROUP (ORDER BY value)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float, **extra) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+@dataclass(frozen=True)
+class ClipJobTimings:
+    """How the jobs submitted since a moment fared: finished, failed, and submission to completion in seconds."""
+
+    completed: int
+    failed: int
+    median_seconds: float | None
+    p95_seconds: float | None
+
+    @property
+    def failure_rate(self) -> float | None:
+        finished = self.completed + self.failed
+        return self.failed / finished if finished else None
+
+
+def clip_jobs_by_status() -> dict[str, int]:
+    """Every user's clip jobs counted by status, every status listed."""
+    counts = dict(ClipJob.objects.order_by().values_list("status").annotate(count=Count("*")))
+    return {status: counts.get(status, 0) for status in ClipJob.Status.values}
+
+
+def clip_job_queue_head() -> dict:
+    """The queue's depth and the submission time of its oldest job (from the unfinished jobs' index)."""
+    return ClipJob.objects.filter(status=ClipJob.Status.QUEUED).aggregate(depth=Count("*"), oldest=Min("submitted_at"))
+
+
+def clip_job_timings(*, since: datetime) -> ClipJobTimings:
+    """How the jobs submitted since `since` fared, in one pass over the submission index."""
+    seconds = Func(F("completed_at") - F("submitted_at"), template="EXTRACT(EPOCH FROM %(expressions)s)")
+    completed = Q(status=ClipJob.Status.COMPLETED, completed_at__isnull=False)
+    return ClipJobTimings(
+        **ClipJob.objects.filter(submitted_at__gte=since).aggregate(
+            completed=Count("id", filter=completed),
+            failed=Count("id", filter=Q(status=ClipJob.Status.FAILED)),
+            median_seconds=PercentileCont(seconds, 0.5, filter=completed),
+            p95_seconds=PercentileCont(seconds, 0.95, filter=completed),
+        )
+    )
+
+
+def clip_job_latest_failures(*, limit: int) -> QuerySet[ClipJob]:
+    """The latest failed jobs of every user, newest first, with their messages."""
+    return ClipJob.objects.filter(status=ClipJob.Status.FAILED).order_by("-submitted_at")[:limit]
+
+
+def clip_job_workers() -> QuerySet[ProcrastinateWorker]:
+    """The task workers Procrastinate has seen, the latest heartbeat first."""
+    return ProcrastinateWorker.objects.order_by("-last_heartbeat")
 
 
 def video_upload_list(*, user_id: uuid.UUID | None) -> QuerySet[VideoUpload]:
@@ -100,3 +176,53 @@ def project_scene_drafts(*, user_id: uuid.UUID | None, project_id: str) -> list[
     if not scenes:
         raise NotFound("No such project.")
     return scenes
+
+
+def storage_object_list(*, user_id: uuid.UUID | None, bucket_id: str) -> QuerySet[StorageObject]:
+    """The user's objects of one Storage bucket, by name."""
+    return StorageObject.objects.owned_by(user_id).filter(bucket_id=bucket_id).order_by("name")
+
+
+def storage_object_get(*, user_id: uuid.UUID | None, bucket_id: str, name: str) -> StorageObject:
+    """The user's object `name` of the bucket; NotFound when they have none of that name."""
+    obj = storage_object_list(user_id=user_id, bucket_id=bucket_id).filter(name=name).first()
+    if obj is None:
+        raise NotFound("Object not found")
+    return obj
+
+
+def _storage_objects_below(*, user_id: uuid.UUID | None, bucket_id: str, prefix: str, search: str) -> QuerySet:
+    """The user's objects whose names start with `prefix + search` (any case), with `slash`: where the first `/`
+    after the prefix is (0 for an object directly in the prefix's folder).
+    """
+    return (
+        storage_object_list(user_id=user_id, bucket_id=bucket_id)
+        .filter(name__istartswith=prefix + search)
+        .annotate(slash=StrIndex(Substr("name", len(prefix) + 1), Value("/")))
+    )
+
+
+def storage_object_folders(*, user_id: uuid.UUID | None, bucket_id: str, prefix: str, search: str) -> list[str]:
+    """The names of the folders directly in `prefix` holding the user's objects that start with `prefix + search`."""
+    rows = _storage_objects_below(user_id=user_id, bucket_id=bucket_id, prefix=prefix, search=search)
+    folders = rows.filter(slash__gt=0).annotate(folder=Substr("name", len(prefix) + 1, F("slash") - 1))
+    return list(folders.order_by("folder").values_list("folder", flat=True).distinct())
+
+
+def storage_object_files(
+    *,
+    user_id: uuid.UUID | None,
+    bucket_id: str,
+    prefix: str,
+    search: str,
+    sort_column: str,
+    descending: bool,
+    limit: int,
+) -> list[StorageObject]:
+    """The first `limit` of the user's objects directly in `prefix` that start with `prefix + search`, ordered by
+    `sort_column` (a name, `created_at`, `updated_at` or `last_accessed_at`; names compared in lower case), then name.
+    """
+    rows = _storage_objects_below(user_id=user_id, bucket_id=bucket_id, prefix=prefix, search=search)
+    key = Lower("name") if sort_column == "name" else F(sort_column)
+    order = [key.desc() if descending else key.asc(), "-name" if descending else "name"]
+    return list(rows.filter(slash=0).order_by(*order)[:limit])

@@ -1,16 +1,17 @@
 import pathlib
+import re
 import shutil
 import subprocess
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -18,10 +19,16 @@ from procrastinate.contrib.django import app as procrastinate_app
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from clips import downloads, providers
-from clips.models import ClipJob, ClipJobRun, FilmExport, SceneClipJob, SceneDraft, VideoUpload
+from clips.models import ClipJob, ClipJobRun, FilmExport, SceneClipJob, SceneDraft, StorageObject, VideoUpload
 from clips.providers import media
 from clips.providers.local import LocalClipProvider
-from clips.selectors import scene_draft_latest_clip_jobs, scene_draft_list
+from clips.selectors import (
+    clip_jobs_stalled,
+    scene_draft_latest_clip_jobs,
+    scene_draft_list,
+    storage_object_get,
+    storage_object_list,
+)
 from credits.selectors import credits_ledger_list
 from credits.services import credits_refund_for_clip_job, credits_spend_for_clip_job
 from directorstudio.errors import Conflict, IdTaken, InsufficientCredits, InvalidInput, NotFound, ServiceUnavailable
@@ -255,6 +262,47 @@ def clip_job_cancel(*, user_id: uuid.UUID, clip_job_id: uuid.UUID) -> ClipJob:
     return job
 
 
+class ClipJobNotRequeueable(Conflict):
+    """Only a failed clip job can be queued again."""
+
+    code = "not_requeueable"
+    message = "Only a failed clip job can be queued again."
+
+
+def clip_job_requeue(*, clip_job_id: uuid.UUID) -> ClipJob:
+    """Queue a failed job again (staff, once its cause is fixed) for a new attempt by a worker, taking no credit.
+
+    Its failure gave the credit back, and a job is paid once and refunded once, ever: the new attempt is
+    free, and a second failure refunds nothing.
+    """
+    with transaction.atomic():
+        job = _clip_job_locked(clip_job_id=clip_job_id)
+        if job.status != ClipJob.Status.FAILED:
+            raise ClipJobNotRequeueable()
+        job.status = ClipJob.Status.QUEUED
+        job.error_message = None
+        job.save(update_fields=["status", "error_message"])
+        _clip_job_defer_run(clip_job_id=job.id)
+    return job
+
+
+def clip_job_staff_cancel(*, clip_job_id: uuid.UUID, note: str, staff_user_id: uuid.UUID | None) -> ClipJob:
+    """Cancel a queued job, or one stalled in processing, for staff, and refund it once with their reason.
+
+    A worker still holding a stalled job finds it cancelled and completes nothing.
+    """
+    if not note.strip():
+        raise InvalidInput({"note": ["Say why the job is cancelled."]})
+    with transaction.atomic():
+        job = _clip_job_locked(clip_job_id=clip_job_id)
+        if job.status != ClipJob.Status.QUEUED and not clip_jobs_stalled().filter(pk=job.pk).exists():
+            raise ClipJobNotCancellable("Only a queued clip job, or one stalled in processing, can be cancelled.")
+        job.status = ClipJob.Status.CANCELLED
+        job.save(update_fields=["status"])
+        credits_refund_for_clip_job(clip_job_id=job.id, note=note.strip(), staff_user_id=staff_user_id)
+    return job
+
+
 def clip_job_run(*, clip_job_id: uuid.UUID) -> ClipJob | None:
     """Make a queued job's clip with the configured provider and store it; None when the job is no longer queued.
 
@@ -299,15 +347,8 @@ def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
     fail and refund them; and give queued jobs that no worker run waits for (rows written straight to the database,
     by the app or the demo) a run. Returns the jobs changed.
     """
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS)
     with transaction.atomic():
-        stuck = list(
-            ClipJob.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("run")
-            .filter(status=ClipJob.Status.PROCESSING)
-            .filter(Q(run__started_at__lt=cutoff) | Q(run__isnull=True, submitted_at__lt=cutoff))
-            .order_by("submitted_at")
-        )
+        stuck = list(clip_jobs_stalled(now=now).select_for_update(skip_locked=True, of=("self",)).select_related("run"))
         for job in stuck:
             run = getattr(job, "run", None)
             if run is not None and run.attempts >= settings.CLIP_JOB_MAX_ATTEMPTS:
@@ -343,6 +384,28 @@ def workdirs_purge() -> int:
     return purged
 
 
+class VideoUnplayable(InvalidInput):
+    """An uploaded file is not a video ffmpeg can read, with a picture."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__({"file": [f"This file is not a video that can be played: {reason}"]})
+
+
+def _video_size_check(size: int | None) -> None:
+    """InvalidInput when an uploaded video is larger than VIDEO_UPLOAD_MAX_BYTES (or of unknown size)."""
+    limit = settings.VIDEO_UPLOAD_MAX_BYTES
+    if size is None or size > limit:
+        raise InvalidInput({"file": [f"The file is larger than the {limit / 1_000_000:g} MB an upload may be."]})
+
+
+def _video_probe(path: pathlib.Path) -> media.VideoInfo:
+    """ffmpeg's reading of a video file; ClipGenerationFailed (or ServiceUnavailable) when it has no picture."""
+    info = media.probe(path)
+    if info.duration_seconds <= 0 or not info.width:
+        raise providers.ClipGenerationFailed("The video file has no picture.")
+    return info
+
+
 def video_upload_create(
     *, user_id: uuid.UUID, project_id: str, upload: File, order_index: int | None = None
 ) -> VideoUpload:
@@ -352,9 +415,7 @@ def video_upload_create(
     otherwise InvalidInput, and neither a row nor a stored file is left; so too on a full disk (StorageFull).
     Without `order_index` it goes last.
     """
-    limit = settings.VIDEO_UPLOAD_MAX_BYTES
-    if upload.size is None or upload.size > limit:
-        raise InvalidInput({"file": [f"The file is larger than the {limit / 1_000_000:g} MB an upload may be."]})
+    _video_size_check(upload.size)
     upload_id = uuid.uuid4()
     name = downloads.clip_file_name(clip_job_id=upload_id, kind=downloads.UPLOAD)
     with tempfile.TemporaryDirectory(prefix=VIDEO_UPLOAD_WORKDIR) as workdir:
@@ -363,12 +424,9 @@ def video_upload_create(
             for chunk in upload.chunks():
                 handle.write(chunk)
         try:
-            info = media.probe(source)
-            if info.duration_seconds <= 0 or not info.width:
-                raise providers.ClipGenerationFailed("The video file has no picture.")
-            media.normalise(source, target, info)
+            media.normalise(source, target, _video_probe(source))
         except (providers.ClipGenerationFailed, ServiceUnavailable) as error:
-            raise InvalidInput({"file": [f"This file is not a video that can be played: {error.message}"]}) from error
+            raise VideoUnplayable(error.message) from error
         try:
             with transaction.atomic():
                 if order_index is None:
@@ -398,6 +456,173 @@ def video_upload_delete(*, user_id: uuid.UUID, video_upload_id: uuid.UUID) -> No
         row.delete()
         if row.filename == own_name:  # a name the app chose (its own bucket) is not this server's to delete
             transaction.on_commit(lambda: default_storage.delete(own_name))
+
+
+# The app's own video files in its Storage (/storage/v1), and the folder of the default storage objects' bytes are in.
+VIDEOS_BUCKET = "videos"
+STORAGE_OBJECTS_FOLDER = "storage"
+
+
+def _stored_name_new(*, bucket_id: str, name: str) -> str:
+    """A new default-storage name for the bytes of the object `name`: every upload or copy writes a file of its own,
+    with the object's extension, from which a store such as S3 tells the content type it serves.
+    """
+    extension = pathlib.PurePosixPath(name).suffix.lower()
+    extension = extension if re.fullmatch(r"\.[a-z0-9]{1,8}", extension) else ""
+    return f"{STORAGE_OBJECTS_FOLDER}/{bucket_id}/{uuid.uuid4()}{extension}"
+
+
+def _stored_files_delete(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _storage_object_put(
+    *,
+    user_id: uuid.UUID,
+    bucket_id: str,
+    name: str,
+    stored_name: str,
+    size: int,
+    mimetype: str,
+    cache_control: str,
+    user_metadata: dict | None,
+    upsert: bool,
+) -> StorageObject:
+    """Make the stored file `stored_name` the user's object `name`: a new object, or when `upsert` the new bytes of
+    the one of that name (its old file deleted once committed); Conflict when it exists without `upsert`.
+
+    On any failure the stored file is deleted, so a file is kept exactly when its row is.
+    """
+    now = timezone.now()
+    values = {
+        "stored_name": stored_name,
+        "size": size,
+        "mimetype": mimetype,
+        "cache_control": cache_control,
+        "user_metadata": user_metadata,
+        "updated_at": now,
+        "last_accessed_at": now,
+    }
+    try:
+        with transaction.atomic():
+            objects = storage_object_list(user_id=user_id, bucket_id=bucket_id).select_for_update()
+            obj = objects.filter(name=name).first()
+            if obj is None:
+                obj = StorageObject.objects.create(
+                    user_id=user_id, bucket_id=bucket_id, name=name, created_at=now, **values
+                )
+            elif not upsert:
+                raise Conflict("The resource already exists")
+            else:
+                replaced = [obj.stored_name]
+                for field, value in values.items():
+                    setattr(obj, field, value)
+                obj.save(update_fields=list(values))
+                transaction.on_commit(lambda: _stored_files_delete(replaced), robust=True)
+    except IntegrityError:  # a concurrent upload of the same name committed first
+        default_storage.delete(stored_name)
+        raise Conflict("The resource already exists") from None
+    except BaseException:
+        default_storage.delete(stored_name)
+        raise
+    return obj
+
+
+def video_object_upload(
+    *,
+    user_id: uuid.UUID,
+    name: str,
+    path: pathlib.Path,
+    mimetype: str,
+    cache_control: str,
+    user_metadata: dict | None = None,
+    upsert: bool = False,
+) -> StorageObject:
+    """Store a video the app uploads to its `videos` bucket as its object `name`, replacing one only when `upsert`.
+
+    Bounded and probed as the timeline's uploads are (VIDEO_UPLOAD_MAX_BYTES, then ffmpeg: InvalidInput, or
+    VideoUnplayable for a file with no picture), and neither leaves an object; the bytes are kept as uploaded.
+    """
+    size = path.stat().st_size
+    _video_size_check(size)
+    try:
+        _video_probe(path)
+    except (providers.ClipGenerationFailed, ServiceUnavailable) as error:
+        raise VideoUnplayable(error.message) from error
+    stored_name = _stored_name_new(bucket_id=VIDEOS_BUCKET, name=name)
+    downloads.stored_file_save(name=stored_name, path=path)
+    return _storage_object_put(
+        user_id=user_id,
+        bucket_id=VIDEOS_BUCKET,
+        name=name,
+        stored_name=stored_name,
+        size=size,
+        mimetype=mimetype,
+        cache_control=cache_control,
+        user_metadata=user_metadata,
+        upsert=upsert,
+    )
+
+
+def storage_objects_remove(*, user_id: uuid.UUID, bucket_id: str, names: list[str]) -> list[StorageObject]:
+    """Delete the user's objects of the bucket that `names` names (other names are passed over) and, once that is
+    committed, their files; the objects deleted.
+    """
+    with transaction.atomic():
+        objects = storage_object_list(user_id=user_id, bucket_id=bucket_id).select_for_update()
+        removed = list(objects.filter(name__in=names))
+        StorageObject.objects.filter(pk__in=[obj.pk for obj in removed]).delete()
+        stored_names = [obj.stored_name for obj in removed]
+        transaction.on_commit(lambda: _stored_files_delete(stored_names), robust=True)
+    return removed
+
+
+def storage_object_move(*, user_id: uuid.UUID, bucket_id: str, source: str, destination: str) -> StorageObject:
+    """Rename the user's object `source` to `destination` (its bytes stay where they are); NotFound without the
+    source, Conflict when the destination is taken.
+    """
+    try:
+        with transaction.atomic():
+            objects = storage_object_list(user_id=user_id, bucket_id=bucket_id)
+            obj = objects.select_for_update().filter(name=source).first()
+            if obj is None:
+                raise NotFound("Object not found")
+            if destination != source:
+                if objects.filter(name=destination).exists():
+                    raise Conflict("The resource already exists")
+                obj.name, obj.updated_at = destination, timezone.now()
+                obj.save(update_fields=["name", "updated_at"])
+    except IntegrityError:  # a concurrent upload took the destination first
+        raise Conflict("The resource already exists") from None
+    return obj
+
+
+def storage_object_copy(
+    *, user_id: uuid.UUID, bucket_id: str, source: str, destination: str, upsert: bool = False
+) -> StorageObject:
+    """Copy the user's object `source` to `destination`, with its metadata, replacing one there only when `upsert`."""
+    obj = storage_object_get(user_id=user_id, bucket_id=bucket_id, name=source)
+    stored_name = _stored_name_new(bucket_id=bucket_id, name=destination)
+    try:
+        with default_storage.open(obj.stored_name, "rb") as handle:
+            saved = default_storage.save(stored_name, File(handle, name=pathlib.PurePath(stored_name).name))
+    except FileNotFoundError as error:
+        raise NotFound("Object not found") from error
+    except BaseException:
+        default_storage.delete(stored_name)
+        raise
+    return _storage_object_put(
+        user_id=user_id,
+        bucket_id=bucket_id,
+        name=destination,
+        stored_name=saved,
+        size=obj.size,
+        mimetype=obj.mimetype,
+        cache_control=obj.cache_control,
+        user_metadata=obj.user_metadata,
+        upsert=upsert,
+    )
 
 
 def film_export_start(*, user_id: uuid.UUID, project_id: str, missing: str) -> FilmExport:

@@ -38,7 +38,7 @@ class PerformanceCategoryFilter(admin.SimpleListFilter):
 
 @admin.register(SceneState)
 class SceneStateAdmin(DirectorStudioModelAdmin):
-    list_display = ("id", "location", "characters_summary", "props_summary", "tone", "user_id", "timestamp")
+    list_display = ("id", "location", "characters_summary", "props_summary", "tone", "owner", "timestamp")
     list_display_links = ("id", "location")
     search_fields = ("=user_id", "=id", "location", "prompt")
     list_filter = ("timestamp", "updated_at")
@@ -87,7 +87,7 @@ class IssueRuleFilter(admin.SimpleListFilter):
 
 @admin.register(ContinuityLog)
 class ContinuityLogAdmin(DirectorStudioModelAdmin):
-    list_display = ("scene_id", "confidence", "passed", "issues_summary", "user_id", "timestamp")
+    list_display = ("scene_id", "confidence", "passed", "issues_summary", "owner", "timestamp")
     list_display_links = ("scene_id", "confidence")
     search_fields = ("=id", "=user_id", "=scene_id")
     list_filter = ("passed", IssueRuleFilter, "timestamp")
@@ -114,7 +114,7 @@ class ContinuityLogAdmin(DirectorStudioModelAdmin):
 
 @admin.register(Telemetry)
 class TelemetryAdmin(DirectorStudioModelAdmin):
-    list_display = ("element", "attempts", "successes", "rate", "user_id", "updated_at")
+    list_display = ("element", "attempts", "successes", "rate", "owner", "updated_at")
     search_fields = ("=user_id", "element")
     list_filter = (PerformanceCategoryFilter, "updated_at", "timestamp")
     date_hierarchy = "updated_at"
@@ -131,14 +131,11 @@ class TelemetryAdmin(DirectorStudioModelAdmin):
 class DailyAnalyticsAdmin(DatabaseViewAdmin):
     list_display = (
         "validation_date",
-        "user_id",
+        "owner",
         "total_scenes",
         "scenes_passed",
         "scenes_failed",
         "avg_confidence",
-        "min_confidence",
-        "max_confidence",
-        "confidence_stddev",
     )
     search_fields = ("=user_id",)
     list_filter = ("validation_date",)
@@ -147,7 +144,7 @@ class DailyAnalyticsAdmin(DatabaseViewAdmin):
 
 @admin.register(RecentValidation)
 class RecentValidationAdmin(DatabaseViewAdmin):
-    list_display = ("scene_id", "confidence", "passed", "issue_count", "user_id", "timestamp")
+    list_display = ("scene_id", "confidence", "passed", "issue_count", "owner", "timestamp")
     search_fields = ("=user_id", "=scene_id")
     list_filter = ("passed", "timestamp")
     date_hierarchy = "timestamp"
@@ -155,7 +152,11 @@ class RecentValidationAdmin(DatabaseViewAdmin):
 
 @admin.register(TelemetryPerformance)
 class TelemetryPerformanceAdmin(DatabaseViewAdmin):
-    list_display = ("element", "performance_category", "rate", "attempts", "successes", "user_id", "last_updated")
+    list_display = ("element", "category", "rate", "attempts", "owner", "last_updated")
     search_fields = ("=user_id", "element")
     list_filter = (PerformanceCategoryFilter, "last_updated")
     date_hierarchy = "last_updated"
+
+    @admin.display(description="category", ordering="performance_category")
+    def category(self, obj: TelemetryPerformance) -> str:
+        return obj.performance_category

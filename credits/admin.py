@@ -1,19 +1,28 @@
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import models, transaction
+from django.contrib import admin
+from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from credits.models import CreditMovement, CreditsLedger, UserStatistics
 from credits.services import ADMIN_MOVE_MAX, credits_grant, credits_revoke
-from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, ReadOnlyModelAdmin, text_start
-from directorstudio.errors import DomainError
+from directorstudio.admin import (
+    DatabaseViewAdmin,
+    DirectorStudioModelAdmin,
+    ReadOnlyModelAdmin,
+    RowsAction,
+    shorten,
+    text_start,
+)
 
 GRANT, REVOKE = "grant", "revoke"
+# Why neither a ledger row nor a movement is ever deleted.
+CREDITS_HISTORY_STAYS = (
+    "Ledger rows and their movements are never deleted: the movements are the history of every credit, "
+    "and a balance must always agree with them. Revoke credits with a reason instead."
+)
 # A ledger row's page lists its latest movements; the movements list has them all.
 INLINE_MOVEMENT_LIMIT = 50
 
@@ -94,15 +103,16 @@ def credit_move_message(*, direction: str, amount: int, note: str, **_other) -> 
 class CreditsLedgerAdmin(DirectorStudioModelAdmin):
     form = CreditsLedgerAdminForm
     list_display = (
-        text_start("user_key", 16),
+        text_start("user_key", 12),
         "credits",
         "first_clip_granted",
         "first_clip_consumed",
-        "user_id",
-        "granted_at",
+        "owner",
         "updated_at",
     )
     search_fields = ("=id", "=user_id", "=user_key")
+    # A key belongs to one Apple account and one user: neither is retyped by hand.
+    fixed_after_add = ("user_key", "user_id")
     list_filter = ("first_clip_granted", "first_clip_consumed", "granted_at", "updated_at")
     date_hierarchy = "updated_at"
     ordering = ("user_key",)
@@ -129,6 +139,7 @@ class CreditsLedgerAdmin(DirectorStudioModelAdmin):
     )
     inlines = (CreditMovementInline,)
     actions = ("grant_credits",)
+    no_delete_reason = CREDITS_HISTORY_STAYS
 
     @admin.display(description="history")
     def history(self, obj: CreditsLedger) -> str:
@@ -158,32 +169,21 @@ class CreditsLedgerAdmin(DirectorStudioModelAdmin):
         return [*message, {"changed": {"fields": [credit_move_message(**form.cleaned_data)]}}]
 
     @admin.action(description="Grant or revoke credits on the selected rows")
-    def grant_credits(self, request: HttpRequest, queryset: models.QuerySet[CreditsLedger]):
-        form = RequiredCreditMoveForm(request.POST if "apply" in request.POST else None, initial={"direction": GRANT})
-        if form.is_valid():
-            rows = list(queryset)
-            try:
-                with transaction.atomic():
-                    for ledger in rows:
-                        credits_move(ledger_id=ledger.pk, staff_user_id=request.user.pk, **form.cleaned_data)
-                        self.log_change(request, ledger, credit_move_message(**form.cleaned_data))
-            except DomainError as refusal:
-                self.message_user(request, f"Nothing was changed: {refusal.message}", messages.ERROR)
-                return None
-            self.message_user(request, f"{credit_move_message(**form.cleaned_data)} ({len(rows)} rows).")
-            return None
-        return TemplateResponse(
+    def grant_credits(self, request: HttpRequest, queryset: models.QuerySet[CreditsLedger]) -> HttpResponse | None:
+        return self.run_rows_action(
             request,
-            "admin/credits/creditsledger/move_credits.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": "Grant or revoke credits",
-                "opts": self.model._meta,
-                "form": form,
-                "rows": queryset,
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "action": "grant_credits",
-            },
+            queryset,
+            RowsAction(
+                name="grant_credits",
+                title="Grant or revoke credits",
+                intro="The change is recorded on each row as a movement with your name and this reason, "
+                "and in the admin log.",
+                change=lambda ledger, data: credits_move(ledger_id=ledger.pk, staff_user_id=request.user.pk, **data),
+                done=credit_move_message,
+                row_label=lambda ledger: f"{shorten(ledger.user_key, 20)}: {ledger.credits} credits",
+                form_class=RequiredCreditMoveForm,
+                initial={"direction": GRANT},
+            ),
         )
 
 
@@ -191,16 +191,19 @@ class CreditsLedgerAdmin(DirectorStudioModelAdmin):
 class CreditMovementAdmin(ReadOnlyModelAdmin):
     """Every balance change, append-only: the audit trail of the credits ledger."""
 
+    no_delete_reason = CREDITS_HISTORY_STAYS
     list_display = (
         "created_at",
-        text_start("user_key", 16),
+        text_start("user_key", 9),
         "amount",
         "balance_after",
         "reason",
-        text_start("note", 60),
+        text_start("note", 28),
+        "owner",
         "staff_user",
     )
-    list_select_related = ("staff_user",)
+    list_select_related = ("staff_user", "ledger")
+    owner_field = "ledger__user_id"
     search_fields = ("=user_key", "=app_store_transaction_id", "=clip_job_id", "=ledger")
     list_filter = ("reason", "created_at")
     date_hierarchy = "created_at"
@@ -223,9 +226,9 @@ class CreditMovementAdmin(ReadOnlyModelAdmin):
 
 @admin.register(UserStatistics)
 class UserStatisticsAdmin(DatabaseViewAdmin):
+    owner_field = ""  # the view has the email
     list_display = (
         "email",
-        "user_id",
         "credits",
         "total_scenes",
         "total_screenplays",

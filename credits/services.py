@@ -151,8 +151,13 @@ def credits_spend_for_clip_job(*, user_id: uuid.UUID, user_key: str, clip_job_id
     return ledger
 
 
-def credits_refund_for_clip_job(*, clip_job_id: uuid.UUID) -> CreditsLedger | None:
-    """Give back the credit a clip job was paid with, once ever; None when it was never paid or is refunded."""
+def credits_refund_for_clip_job(
+    *, clip_job_id: uuid.UUID, note: str = "", staff_user_id: uuid.UUID | None = None
+) -> CreditsLedger | None:
+    """Give back the credit a clip job was paid with, once ever; None when it was never paid or is refunded.
+
+    Staff who cancel a job give their reason and name, kept on the refund.
+    """
     spend = CreditMovement.objects.filter(clip_job_id=clip_job_id, reason=MovementReason.CLIP_JOB).first()
     if spend is None:
         return None
@@ -161,7 +166,14 @@ def credits_refund_for_clip_job(*, clip_job_id: uuid.UUID) -> CreditsLedger | No
         # Checked under the ledger lock, which every refund of this job takes first.
         if CreditMovement.objects.filter(clip_job_id=clip_job_id, reason=MovementReason.CLIP_JOB_REFUND).exists():
             return None
-        _move(ledger=ledger, amount=-spend.amount, reason=MovementReason.CLIP_JOB_REFUND, clip_job_id=clip_job_id)
+        _move(
+            ledger=ledger,
+            amount=-spend.amount,
+            reason=MovementReason.CLIP_JOB_REFUND,
+            note=note,
+            clip_job_id=clip_job_id,
+            staff_user_id=staff_user_id,
+        )
     return ledger
 
 

@@ -1,31 +1,37 @@
 """The DirectorStudio admin site and the pieces every app's admin shares."""
 
 import calendar
+import dataclasses
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models.base import ModelBase
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 
 from directorstudio.accounts.forms import AdminSignInForm
+from directorstudio.accounts.models import User
 from directorstudio.errors import DomainError, InvalidInput
 
 # Separates the parts of a composite primary key in an admin object id. Each part is
@@ -206,11 +212,50 @@ def date_drilldown_is_valid(year: str | None, month: str | None, day: str | None
     return start.year < date.max.year
 
 
+# A search word matches the owners whose email contains it, at most this many (a word like "a" matches everybody),
+# and on a table whose owner is across a relation, at most this many of their related rows (ledger rows, screenplays).
+OWNER_SEARCH_LIMIT = 100
+OWNED_SEARCH_LIMIT = 1000
+
+
+def owner_emails(user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """The email of each account among `user_ids`, in one query; unknown and missing ids are left out."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "email")) if ids else {}
+
+
+def owners_by_email(word: str) -> list[uuid.UUID]:
+    """The ids of the accounts whose email contains `word`, at most OWNER_SEARCH_LIMIT."""
+    return list(User.objects.filter(email__icontains=word).values_list("pk", flat=True)[:OWNER_SEARCH_LIMIT])
+
+
+def owner_id(row: models.Model, owner_field: str) -> uuid.UUID | None:
+    """The user id at `owner_field` of `row`, following its relations ("ledger__user_id": row.ledger.user_id)."""
+    value = row
+    for name in owner_field.split("__"):
+        value = getattr(value, name, None)
+    return value
+
+
+def owned_condition(model: type[models.Model], owner_field: str, owners: list[uuid.UUID]) -> models.Q:
+    """Rows of `model` whose owner is among `owners`, as a condition on the table's own indexed columns.
+
+    Across a relation the related rows are looked up first, so the condition is a list of ids, which
+    PostgreSQL can OR with the other search conditions from their indexes, with no join.
+    """
+    relation, _, rest = owner_field.partition("__")
+    if not rest:
+        return models.Q((f"{owner_field}__in", owners))
+    related = model._meta.get_field(relation).related_model.objects.filter(**{f"{rest}__in": owners})
+    return models.Q((f"{relation}__in", list(related.values_list("pk", flat=True)[:OWNED_SEARCH_LIMIT])))
+
+
 class DirectorStudioChangeList(ChangeList):
     """A changelist that ignores a date drilldown naming no real period (year 0, month 13, day 32, ...).
 
     Django would answer it with a 500 (year 9999) or an error page; the list is shown unfiltered
-    by date instead, and the date hierarchy starts from the top.
+    by date instead, and the date hierarchy starts from the top. Any other filter naming no date
+    is refused like a bad parameter. The page's owners' emails are read in one query.
     """
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: list[str] | None = None) -> models.QuerySet:
@@ -222,7 +267,27 @@ class DirectorStudioChangeList(ChangeList):
                 for name in names:
                     self.params.pop(name, None)
                     self.filter_params.pop(name, None)
-        return super().get_queryset(request, exclude_parameters)
+                messages.warning(request, "That date does not exist, so the list is not filtered by date.")
+        queryset = super().get_queryset(request, exclude_parameters)
+        # A lookup whose value names no date (created_at__year=99999, =0) fails only when its SQL is
+        # written, after Django's check of the parameters: write it now, so it is refused like any
+        # other bad parameter rather than with a 500 when the page reads the rows.
+        try:
+            queryset.query.get_compiler(queryset.db).as_sql()
+        except EmptyResultSet:
+            pass
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset
+
+    def get_results(self, request: HttpRequest) -> None:
+        """Fetch the page's rows, and their owners' emails with one more query."""
+        super().get_results(request)
+        owner_field = self.model_admin.owner_field
+        if owner_field:
+            emails = owner_emails(owner_id(row, owner_field) for row in self.result_list)
+            for row in self.result_list:
+                row.owner_email = emails.get(owner_id(row, owner_field))
 
 
 def date_hierarchy(changelist: ChangeList) -> dict | None:
@@ -247,14 +312,45 @@ def refused_form(form_class: type[forms.ModelForm], refusal: DomainError) -> typ
         def clean(self) -> dict:
             cleaned_data = super().clean()
             field_errors = refusal.field_errors if isinstance(refusal, InvalidInput) else {}
-            for field, messages in field_errors.items():
-                for message in messages:
+            for field, field_messages in field_errors.items():
+                for message in field_messages:
                     self.add_error(field if field in self.fields else None, message)
             if not field_errors:
                 self.add_error(None, ValidationError(refusal.message, code=refusal.code))
             return cleaned_data
 
     return RefusedForm
+
+
+def rows_count(count: int) -> str:
+    """`count` rows in words: "1 row", "2 rows"."""
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+class ReasonForm(forms.Form):
+    """Why staff change the selected rows: required, kept in their history."""
+
+    note = forms.CharField(
+        label="Reason", max_length=500, help_text="Why the rows change; people read it in their history."
+    )
+
+
+@dataclass(frozen=True)
+class RowsAction:
+    """A change staff make to the selected rows with a reason, through a service, all rows or none.
+
+    `change(row, cleaned_data)` makes it for one row; `done(**cleaned_data)` says what was done, for
+    the message and each row's admin log.
+    """
+
+    name: str
+    title: str
+    intro: str
+    change: Callable[[models.Model, dict], object]
+    done: Callable[..., str]
+    row_label: Callable[[models.Model], str] = str
+    form_class: type[forms.Form] = ReasonForm
+    initial: dict = dataclasses.field(default_factory=dict)
 
 
 class DirectorStudioModelAdmin(admin.ModelAdmin):
@@ -266,9 +362,130 @@ class DirectorStudioModelAdmin(admin.ModelAdmin):
     formfield_overrides = {models.JSONField: {"form_class": PrettyJSONFormField}}
     # Text "=" search fields whose values are UUID strings, searched by UUID words like the uuid columns.
     uuid_text_search_fields: tuple[str, ...] = ()
+    # Set on tables whose rows are history that must stay: no row is ever deleted, and the pages say why.
+    no_delete_reason: str = ""
+    # Columns set when a row is added and never changed by hand afterwards (the owner, above all).
+    fixed_after_add: tuple[str, ...] = ("user_id",)
+    # Where the owner's user id is (a path across a relation on tables without the column, whose list then
+    # selects the related row); "" for no owner. Its account's email is shown beside it on the change page
+    # and in the `owner` column, and searched.
+    owner_field: str = "user_id"
+
+    @admin.display(description="owner")
+    def owner(self, obj: models.Model) -> str:
+        """The owner's email, their user id on hover; the id's start when no account has it."""
+        user_id = owner_id(obj, self.owner_field)
+        if user_id is None:
+            return "-"
+        return format_html('<span title="{}">{}</span>', user_id, obj.owner_email or shorten(str(user_id), 9))
+
+    @admin.display(description="owner's email")
+    def owner_email(self, obj: models.Model) -> str:
+        """The email of the row's owner, for its change page."""
+        user_id = owner_id(obj, self.owner_field)
+        return owner_emails([user_id]).get(user_id, "no account") if user_id is not None else "-"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        columns = {field.name for field in self.opts.concrete_fields}
+        fixed = tuple(name for name in self.fixed_after_add if name in columns and name not in readonly)
+        return readonly + fixed + (("owner_email",) if self.owner_field else ())
+
+    def get_fieldsets(self, request: HttpRequest, obj: models.Model | None = None) -> list:
+        """The change page's fields, the owner's email just after the owner."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.owner_field:
+            return fieldsets
+        anchor = self.owner_field.split("__")[0]
+        placed = []
+        for name, options in fieldsets:
+            fields = [field for field in options["fields"] if field != "owner_email"]
+            if anchor in fields:
+                fields.insert(fields.index(anchor) + 1, "owner_email")
+            placed.append((name, {**options, "fields": fields}))
+        return placed
+
+    def run_rows_action(
+        self, request: HttpRequest, queryset: models.QuerySet, action: RowsAction
+    ) -> HttpResponse | None:
+        """Ask for the action's form (the reason), then change every row in one transaction, or none of them.
+
+        The form posts back to where it was opened: the changelist's action, or one row's own page.
+        """
+        form = action.form_class(request.POST if "apply" in request.POST else None, initial=action.initial)
+        rows = list(queryset)
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/rows_action.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": action.title,
+                    "intro": action.intro,
+                    "opts": self.opts,
+                    "form": form,
+                    "rows": [(row.pk, action.row_label(row)) for row in rows],
+                    "rows_count": rows_count(len(rows)),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "action": action.name,
+                },
+            )
+        done = action.done(**form.cleaned_data)
+        row = None
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    action.change(row, form.cleaned_data)
+                    self.log_change(request, row, done)
+        except DomainError as refusal:
+            self.message_user(request, f"Nothing was changed: {row}: {refusal.message}", messages.ERROR)
+            return None
+        self.message_user(request, f"{done} ({rows_count(len(rows))}).")
+        return None
+
+    def response_action(self, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse | None:
+        """Refuse a selection that names no row by its key (a forged form) with a message, not a 500."""
+        try:
+            return super().response_action(request, queryset)
+        except ValidationError:
+            self.message_user(request, "The selected rows do not exist; nothing was changed.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        """Allow the owner filter the account's admin page links to, across a relation too."""
+        return lookup == f"{self.owner_field}__exact" or super().lookup_allowed(lookup, value, request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return not self.no_delete_reason and super().has_delete_permission(request, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        return super().changelist_view(request, {"no_delete_reason": self.no_delete_reason, **(extra_context or {})})
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> HttpResponse:
+        context.setdefault("no_delete_reason", self.no_delete_reason)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        """Where rows are never deleted, lead back to the row with the reason rather than to a bare 403."""
+        if not self.no_delete_reason:
+            return super().delete_view(request, object_id, extra_context)
+        messages.warning(request, self.no_delete_reason)
+        return HttpResponseRedirect(
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=(object_id,))
+        )
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return DirectorStudioChangeList
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        """Say why a list's filters were dropped: Django then shows the list unfiltered, without a word."""
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            messages.error(request, "The filters in the address are not valid, so the list is shown unfiltered.")
+            raise
 
     def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any):
         """Edit one-line text columns in a text input rather than a tall textarea."""
@@ -289,7 +506,8 @@ class DirectorStudioModelAdmin(admin.ModelAdmin):
         type, so PostgreSQL can use its index instead of casting every row to text. A word
         that is a UUID is an id: it is matched against the "=" fields holding UUIDs only, as
         any other condition ORed in (a substring, a ledger key) keeps PostgreSQL from
-        answering the search from the id indexes alone.
+        answering the search from the id indexes alone. Any other word also finds the rows of the
+        owners whose email contains it, looked up first so the rows are filtered by a list of ids.
         """
         search_fields = self.get_search_fields(request)
         if not search_fields or not search_term:
@@ -301,6 +519,8 @@ class DirectorStudioModelAdmin(admin.ModelAdmin):
                 word = unescape_string_literal(word)
             specs = id_fields if id_fields and is_uuid(word) else search_fields
             alternatives = [q for spec in specs if (q := self._search_condition(spec, word)) is not None]
+            if self.owner_field and specs is search_fields and (owners := owners_by_email(word)):
+                alternatives.append(owned_condition(self.model, self.owner_field, owners))
             if not alternatives:
                 return queryset.none(), False
             term_queries.append(models.Q.create(alternatives, connector=models.Q.OR))
@@ -491,6 +711,26 @@ class DirectorStudioAdminSite(admin.AdminSite):
     site_header = "DirectorStudio administration"
     site_title = "DirectorStudio admin"
     index_title = "Tables and views"
+    # The index lists every table; the sidebar's 300 px are the list columns' at 1280 px.
+    enable_nav_sidebar = False
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self._pages: list[tuple[str, Callable, str, str]] = []
+
+    def register_page(self, route: str, view: Callable, *, name: str, title: str) -> None:
+        """Add a staff-only page of an app's own (the operations page) to the site, linked from the index."""
+        self._pages.append((route, view, name, title))
+
+    def get_urls(self) -> list:
+        pages = [path(route, self.admin_view(view), name=name) for route, view, name, _ in self._pages]
+        return pages + super().get_urls()
+
+    def each_context(self, request: HttpRequest) -> dict:
+        return {
+            **super().each_context(request),
+            "site_pages": [(title, reverse(f"{self.name}:{name}")) for _, _, name, title in self._pages],
+        }
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         """Register models like AdminSite does, accepting composite primary keys too."""

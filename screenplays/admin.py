@@ -49,7 +49,7 @@ class ScreenplayAdminForm(forms.ModelForm):
 
 @admin.register(Screenplay)
 class ScreenplayAdmin(DirectorStudioModelAdmin):
-    list_display = ("title", "version", "user_id", "created_at", "updated_at")
+    list_display = ("title", "version", "owner", "created_at", "updated_at")
     search_fields = ("=id", "=user_id", "title")
     list_filter = ("created_at", "updated_at")
     date_hierarchy = "updated_at"
@@ -127,8 +127,10 @@ class ScreenplayAdmin(DirectorStudioModelAdmin):
 
 @admin.register(ScreenplaySection)
 class ScreenplaySectionAdmin(DirectorStudioModelAdmin):
-    list_display = ("heading", "order_index", "screenplay", "created_at")
+    list_display = ("heading", "order_index", "screenplay", "owner", "created_at")
     list_select_related = ("screenplay",)
+    owner_field = "screenplay__user_id"
+    fixed_after_add = ("screenplay",)
     search_fields = ("=id", "=screenplay", "heading")
     list_filter = ("created_at",)
     date_hierarchy = "created_at"

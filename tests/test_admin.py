@@ -24,7 +24,8 @@ from continuity.models import (
     Telemetry,
     TelemetryPerformance,
 )
-from credits.models import CreditsLedger, UserStatistics
+from credits.models import CreditMovement, CreditsLedger, UserStatistics
+from credits.services import credits_grant
 from directorstudio.accounts.models import RefreshToken, User
 from directorstudio.admin import EstimatedCountPaginator, object_key
 from screenplays.admin import ScreenplayAdminForm
@@ -294,7 +295,13 @@ def test_search_finds_the_row(admin_client, case: TableCase):
     assert other not in results
 
 
-@pytest.mark.parametrize("case", TABLES, ids=str)
+# Clip jobs are submitted by the app (paying a credit) and change only through the clip job services.
+ADDABLE = [case for case in TABLES if case.model is not ClipJob]
+# A ledger row's key and owner are fixed once added; its balance moves through grants (tests/test_credits_ledger.py).
+CHANGEABLE = [case for case in ADDABLE if case.model is not CreditsLedger]
+
+
+@pytest.mark.parametrize("case", ADDABLE, ids=str)
 def test_add_form_creates_a_row(admin_client, case: TableCase):
     add_page = admin_client.get(admin_url(case.model, "add"))
     assert add_page.status_code == 200
@@ -308,7 +315,7 @@ def test_add_form_creates_a_row(admin_client, case: TableCase):
     assert LogEntry.objects.get(object_id=object_key(row)).is_addition()
 
 
-@pytest.mark.parametrize("case", TABLES, ids=str)
+@pytest.mark.parametrize("case", CHANGEABLE, ids=str)
 def test_change_form_updates_the_row(admin_client, case: TableCase):
     admin_client.post(admin_url(case.model, "add"), {**case.add_data(), **case.inline_data})
     row = case.model.objects.get(**case.added)
@@ -332,7 +339,7 @@ def test_change_form_updates_the_row(admin_client, case: TableCase):
     assert len(history.context["action_list"]) == 2
 
 
-@pytest.mark.parametrize("case", TABLES, ids=str)
+@pytest.mark.parametrize("case", [case for case in TABLES if case.model is not CreditsLedger], ids=str)
 def test_delete_confirmation_deletes_the_row(admin_client, case: TableCase):
     row, kept = case.make(1), case.make(2)
     confirmation = admin_client.get(admin_url(case.model, "delete", row))
@@ -344,6 +351,64 @@ def test_delete_confirmation_deletes_the_row(admin_client, case: TableCase):
     assert response.status_code == 302
     assert not case.model.objects.filter(pk=row.pk).exists()
     assert case.model.objects.filter(pk=kept.pk).exists()
+
+
+def test_a_clip_job_cannot_be_added_or_changed_by_hand(admin_client):
+    job = make_clip_job(1)
+    typed = {"status": "completed", "user_id": str(NEW_OWNER), "prompt": "typed", "download_url": "https://x.test/a"}
+
+    page = admin_client.get(admin_url(ClipJob, "change", job))
+    changed = admin_client.post(admin_url(ClipJob, "change", job), typed)
+    added = admin_client.post(admin_url(ClipJob, "add"), {**typed, "user_key": USER_KEY})
+
+    assert page.status_code == 200
+    assert page.context["adminform"].form.fields == {}
+    assert (changed.status_code, added.status_code) == (403, 403)
+    job.refresh_from_db()
+    assert (job.status, job.user_id, job.prompt, job.download_url) == ("queued", job.user_id, "A storm at sea 1", None)
+    assert job.user_id != NEW_OWNER
+    assert ClipJob.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "fixed"),
+    [
+        (make_ledger, {"user_key", "user_id"}),
+        (make_screenplay, {"user_id"}),
+        (make_scene_draft, {"user_id"}),
+        (make_video_upload, {"user_id"}),
+        (make_section, {"screenplay"}),
+    ],
+    ids=["ledger", "screenplay", "scene_draft", "video_upload", "section"],
+)
+def test_an_owner_and_a_ledger_key_are_shown_but_not_editable_once_added(admin_client, make, fixed):
+    row = make(1)
+
+    page = admin_client.get(admin_url(type(row), "change", row))
+
+    assert not fixed & set(page.context["adminform"].form.fields)
+    assert fixed <= set(page.context["adminform"].readonly_fields)
+    assert admin_client.get(admin_url(type(row), "add")).context["adminform"].form.fields.keys() >= fixed
+
+
+@pytest.mark.parametrize("model", [CreditsLedger, CreditMovement])
+def test_credits_history_offers_no_delete_and_says_why(admin_client, model):
+    ledger = credits_grant(ledger_id=make_ledger(1).pk, amount=5, note="welcome", staff_user_id=None)
+    row = ledger if model is CreditsLedger else ledger.movements.get()
+
+    changelist = admin_client.get(admin_url(model, "changelist"))
+    change_page = admin_client.get(admin_url(model, "change", row))
+    delete = admin_client.post(admin_url(model, "delete", row), {"post": "yes"}, follow=True)
+    bulk_delete = admin_client.post(
+        admin_url(model, "changelist"), {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+    )
+
+    assert "delete_selected" not in changelist.text
+    for page in (changelist, change_page, delete):
+        assert "are never deleted" in page.text
+    assert "Delete" not in change_page.text.split('id="content-main"')[1].split("</form>")[0]
+    assert delete.status_code == 200 and bulk_delete.status_code in (200, 302)
+    assert model.objects.filter(pk=row.pk).exists()
 
 
 @pytest.mark.parametrize("case", TABLES, ids=str)
@@ -767,3 +832,43 @@ def test_a_save_from_the_app_between_the_forms_check_and_its_save_is_a_form_erro
     assert "it is now at version 2" in response.text
     screenplay.refresh_from_db()
     assert (screenplay.title, screenplay.version) == ("Saved on the phone", 2)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_at__year=99999",
+        "created_at__year=0",
+        "created_at__year=-1",
+        "created_at__year=2026&created_at__month=13",
+        "created_at__day=99",
+        "updated_at__year=99999",
+        "updated_at__year=9999",
+        "updated_at__year=2026&updated_at__month=0",
+        "updated_at__year=2026&updated_at__month=2&updated_at__day=30",
+        "created_at__gte=99999-01-01",
+    ],
+)
+def test_a_date_filter_out_of_range_answers_the_changelist_never_a_5xx(admin_client, settings, query):
+    settings.DEBUG = False
+    admin_client.raise_request_exception = False
+    make_screenplay(1)
+
+    response = admin_client.get(f"{admin_url(Screenplay, 'changelist')}?{query}", follow=True)
+
+    assert response.status_code == 200
+    assert response.context["cl"].model is Screenplay
+
+
+@pytest.mark.parametrize(
+    ("model", "query"),
+    [(Screenplay, "created_at__year=99999"), (ClipJob, "completed_at__year=0"), (Screenplay, "updated_at__year=9999")],
+)
+def test_a_date_filter_naming_no_date_says_so_on_the_page(admin_client, model, query):
+    response = admin_client.get(f"{admin_url(model, 'changelist')}?{query}", follow=True)
+
+    assert response.status_code == 200
+    assert [str(message) for message in response.context["messages"]] in (
+        ["The filters in the address are not valid, so the list is shown unfiltered."],
+        ["That date does not exist, so the list is not filtered by date."],
+    )

@@ -315,6 +315,18 @@ def test_unknown_api_path_is_a_json_404(client):
     assert_error(response, 404, "not_found")
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_api_path_is_the_same_json_404_with_debug_on_or_off(client, settings, debug):
+    settings.DEBUG = debug
+
+    response = client.get("/api/v1/no_such_resource/", {"page": "2"})
+    page = client.get("/no-such-page/")
+
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
 def test_unknown_page_is_still_an_html_404(client):
     response = client.get("/no-such-page/")
 
@@ -505,6 +517,36 @@ def test_an_unsafe_request_id_is_replaced(client, caplog, request_id):
     assert request_log_lines(caplog)[0]["request_id"] == response["X-Request-ID"]
 
 
+def test_a_request_log_line_has_the_client_address_and_the_bytes_sent(client, caplog):
+    caplog.set_level(logging.INFO, logger="directorstudio.requests")
+
+    response = client.get("/healthz", REMOTE_ADDR="192.0.2.7")
+
+    (line,) = request_log_lines(caplog)
+    assert (line["client"], line["bytes"], line["status"]) == ("192.0.2.7", len(response.content), 200)
+
+
+def test_the_dev_servers_own_access_line_is_not_logged(caplog):
+    """runserver logs each request to django.server, signed clip URLs whole: the JSON line is the only one."""
+    caplog.set_level(logging.INFO)
+    access = logging.getLogger("django.server")
+
+    access.info('"%s" %s %s', "GET /media/clips/x.mp4?signature=s3cr3t HTTP/1.1", "200", "512")
+    access.warning('"%s" %s %s', "GET /media/clips/x.mp4?signature=s3cr3t HTTP/1.1", "404", "0")
+
+    assert "s3cr3t" not in caplog.text
+    assert not access.propagate
+    assert access.handlers and all(isinstance(handler, logging.NullHandler) for handler in access.handlers)
+
+
+def test_bin_run_serves_on_loopback_unless_host_opens_it():
+    script = (REPO_DIR / "bin" / "run").read_text()
+
+    assert "HOST=${HOST:-127.0.0.1}" in script
+    assert 'runserver "${HOST}:${PORT}"' in script
+    assert "0.0.0.0" not in script.replace("HOST=0.0.0.0 opens it", "")
+
+
 def test_request_logs_hold_no_tokens_cookies_or_secrets(client, alice, caplog):
     caplog.set_level(logging.INFO, logger="directorstudio.requests")
     token = make_supabase_token(alice.pk)
@@ -521,8 +563,10 @@ def test_request_logs_hold_no_tokens_cookies_or_secrets(client, alice, caplog):
     assert "page=3" in get_line["query"]
 
 
-def test_gunicorn_configuration_is_production_shaped(monkeypatch):
+def test_gunicorn_configuration_is_production_shaped(monkeypatch, tmp_path):
     monkeypatch.setenv("WEB_CONCURRENCY", "")
+    # Named here, so that reading the configuration does not make this process a multiprocess metrics one.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     config = runpy.run_path(str(REPO_DIR / "gunicorn.conf.py"))
 
     assert config["workers"] == 2 * (os.cpu_count() or 1) + 1
