@@ -28,7 +28,7 @@ from clips.selectors import project_overview_list, project_poster_clip_jobs, pro
 from clips.serializers import ProjectStateSerializer, SceneDraftSerializer
 from continuity.selectors import scene_draft_checks
 from directorstudio.errors import NotFound
-from screenplays.selectors import screenplay_list, screenplay_titles
+from screenplays.selectors import screenplay_list, screenplay_scene_headings, screenplay_titles
 
 CHUNK_SIZE = 64 * 1024
 RANGE_RE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
@@ -207,6 +207,7 @@ def timeline_page(request: HttpRequest, project_id: str) -> HttpResponse:
         "duration_max": SCENE_DURATION_MAX,
         "upload_max_bytes": settings.VIDEO_UPLOAD_MAX_BYTES,
         "continuity": scene_draft_checks(user_id=request.user.id, project_id=project_id),
+        "headings": screenplay_scene_headings(user_id=request.user.id, project_id=project_id),
     }
     context = {"project_id": project_id, "project_name": name or project_id, "timeline_data": data}
     return render(request, "clips/timeline.html", context)

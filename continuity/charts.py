@@ -205,10 +205,10 @@ def telemetry_chart(rates: Sequence[Rate]) -> SafeString:
             + (f" The {TELEMETRY_BARS} lowest rates are drawn." if len(rates) > TELEMETRY_BARS else "")
         )
     else:
-        description = "No telemetry recorded yet."
+        description = "No clip has been checked for its props yet."
         parts.append(
             f'<text class="chart-empty" x="{LABEL_WIDTH + plot_width / 2}" y="{height / 2}" text-anchor="middle">'
-            "No telemetry recorded yet</text>"
+            "No clip checked for its props yet</text>"
         )
     return _svg("telemetry-chart", "How often each element showed up in clips", description, "".join(parts), height)
 

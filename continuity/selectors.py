@@ -1,7 +1,7 @@
 """Reads of scene states, continuity logs, telemetry and the continuity views, always within one user's rows."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -150,6 +150,12 @@ def scene_draft_checks(*, user_id: uuid.UUID, project_id: str) -> dict[str, dict
         for scene in project_scene_list(user_id=user_id, project_id=project_id)
         if scene.log is not None
     }
+
+
+def scene_state_drafts(*, user_id: uuid.UUID | None, scene_ids: Iterable[int]) -> dict[int, SceneDraft]:
+    """The scene draft each of the user's scene states was started from, by state id, for those linked to one."""
+    links = SceneLink.objects.owned_by(user_id).filter(scene_state_id__in=list(scene_ids)).select_related("scene_draft")
+    return {link.scene_state_id: link.scene_draft for link in links}
 
 
 def recent_log_list(*, user_id: uuid.UUID | None, days: int = 7) -> QuerySet[ContinuityLog]:

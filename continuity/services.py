@@ -1,7 +1,8 @@
 """Writes of scene states, continuity logs and telemetry: validation, telemetry records, scenes started from drafts."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,12 +10,15 @@ from django.db import DataError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from clips.models import SceneDraft
 from clips.selectors import scene_draft_list
 from continuity import engine
 from continuity.models import ContinuityLog, SceneLink, SceneState, Telemetry
 from continuity.selectors import engine_scene, scene_state_before, scene_state_list, telemetry_list, telemetry_rates
 from directorstudio.errors import Conflict, InvalidInput, NotFound
 from directorstudio.services import row_create_idempotent, row_update
+from screenplays.fountain import Scene, prompt_heading, scan_scenes
+from screenplays.selectors import screenplay_list
 
 SCENE_FIELDS = ("location", "characters", "props", "prompt", "tone")
 
@@ -161,6 +165,41 @@ def telemetry_record(*, user_id: uuid.UUID, records: Sequence[Mapping[str, Any]]
     return list(telemetry_list(user_id=user_id).filter(element__in=counts))
 
 
+def _script_scenes(*, user_id: uuid.UUID, drafts: Iterable[SceneDraft]) -> dict[uuid.UUID, Scene]:
+    """The screenplay scene each draft was made from, for drafts of a project that is one of the user's screenplays.
+
+    A draft made from a scene keeps its heading at the start of its prompt; drafts of one heading
+    take that heading's scenes in timeline order. A draft whose prompt no longer opens with a
+    heading of its screenplay has none.
+    """
+    by_project: dict[str, list[SceneDraft]] = defaultdict(list)
+    for draft in sorted(drafts, key=lambda draft: draft.order_index):
+        by_project[draft.project_id].append(draft)
+    contents = dict(
+        screenplay_list(user_id=user_id)
+        .filter(pk__in=[project for project in by_project if _is_uuid(project)])
+        .values_list("id", "content")
+    )
+    found: dict[uuid.UUID, Scene] = {}
+    for screenplay_id, content in contents.items():
+        scenes: dict[str, deque[Scene]] = defaultdict(deque)
+        for scene in scan_scenes(content, elements=True):
+            scenes[scene.heading].append(scene)
+        for draft in by_project[str(screenplay_id)]:
+            heading = prompt_heading(draft.prompt_text, scenes)
+            if heading is not None and scenes[heading]:
+                found[draft.id] = scenes[heading].popleft()
+    return found
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def scene_states_start_from_drafts(*, user_id: uuid.UUID, scene_draft_ids: Sequence[uuid.UUID]) -> list[SceneState]:
     """Start a scene state for each scene draft without one, from its prompt, numbered after the user's last state.
 
@@ -185,18 +224,20 @@ def scene_states_start_from_drafts(*, user_id: uuid.UUID, scene_draft_ids: Seque
         )
         next_id = (scene_state_list(user_id=user_id).aggregate(last=Max("id"))["last"] or 0) + 1
         now = timezone.now()
+        script_scenes = _script_scenes(user_id=user_id, drafts=drafts.values())
         started: dict[uuid.UUID, SceneState] = {}
         for draft_id in dict.fromkeys(scene_draft_ids):
             if draft_id in linked:
                 continue
             prompt = drafts[draft_id].prompt_text
             text = engine.parse_scene_text(prompt)
+            scene = script_scenes.get(draft_id)
             started[draft_id] = SceneState(
                 user_id=user_id,
                 id=next_id + len(started),
                 location=text.location,
-                characters=text.characters,
-                props=text.props,
+                characters=list(scene.characters) if scene else text.characters,
+                props=list(dict.fromkeys([*scene.props, *text.props])) if scene else text.props,
                 prompt=prompt,
                 tone=text.tone,
                 timestamp=now,

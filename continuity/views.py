@@ -1,6 +1,7 @@
 """The writers' continuity pages: a project's scenes validated in order, and the dashboard of their analytics."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from django.contrib import messages
@@ -12,11 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clips.selectors import project_overview_list
 from continuity import charts, selectors
-from continuity.engine import PERFORMANCE_CATEGORIES, issues_from_json
+from continuity.engine import PERFORMANCE_CATEGORIES, Issue, issues_from_json
 from continuity.forms import SceneStateForm
+from continuity.models import ContinuityLog
 from continuity.services import scene_states_start_from_drafts, scene_states_validate
 from directorstudio.errors import InvalidInput, NotFound
-from screenplays.selectors import screenplay_list
+from screenplays.fountain import prompt_heading
+from screenplays.selectors import screenplay_list, screenplay_scene_headings, screenplay_titles
 
 PERIODS = (30, 90, 365)
 RECENT_ROWS = 20
@@ -88,7 +91,11 @@ def project_continuity(request: HttpRequest, project_id: str) -> HttpResponse:
                 )
                 return redirect("continuity:project", project_id=project_id)
         status = 400
-    rows = [(scene, forms.get(scene.state.id) if scene.state else None) for scene in scenes]
+    headings = screenplay_scene_headings(user_id=request.user.id, project_id=project_id)
+    rows = [
+        (scene, forms.get(scene.state.id) if scene.state else None, prompt_heading(scene.draft.prompt_text, headings))
+        for scene in scenes
+    ]
     context = {
         "project_id": project_id,
         "title": _project_title(request.user.id, project_id),
@@ -112,6 +119,38 @@ def project_start(request: HttpRequest, project_id: str) -> HttpResponse:
     return redirect("continuity:project", project_id=project_id)
 
 
+@dataclass(frozen=True)
+class RecentValidation:
+    """A validation as the dashboard lists it: the log, its issues, and the scene it is about, when on a timeline."""
+
+    log: ContinuityLog
+    issues: list[Issue]
+    project_id: str | None = None
+    project_title: str = ""
+    draft_id: uuid.UUID | None = None
+    heading: str | None = None
+
+
+def _recent_validations(user_id: uuid.UUID) -> list[RecentValidation]:
+    """The latest validations, each named by its project and scene when a timeline's draft is linked to it."""
+    logs = list(selectors.recent_log_list(user_id=user_id)[:RECENT_ROWS])
+    drafts = selectors.scene_state_drafts(user_id=user_id, scene_ids={log.scene_id for log in logs})
+    titles = screenplay_titles(user_id=user_id, ids={draft.project_id for draft in drafts.values()})
+    recent = []
+    for log in logs:
+        draft = drafts.get(log.scene_id)
+        place = {}
+        if draft is not None:
+            place = {
+                "project_id": draft.project_id,
+                "project_title": titles.get(draft.project_id, draft.project_id),
+                "draft_id": draft.id,
+                "heading": prompt_heading(draft.prompt_text),
+            }
+        recent.append(RecentValidation(log=log, issues=issues_from_json(log.issues), **place))
+    return recent
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The writer's continuity analytics: confidence and results per day, recent validations, telemetry."""
@@ -127,7 +166,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         charts.Rate(row.element, row.rate, row.performance_category, row.attempts)
         for row in selectors.telemetry_performance_list(user_id=user_id)
     ]
-    recent = [(log, issues_from_json(log.issues)) for log in selectors.recent_log_list(user_id=user_id)[:RECENT_ROWS]]
+    recent = _recent_validations(user_id)
     measured = [day for day in period if day.total]
     total = sum(day.total for day in measured)
     context = {

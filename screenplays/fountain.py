@@ -10,6 +10,7 @@ neither action nor dialogue, and a title page (`Key: value` lines at the very to
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element, ParseError
 
@@ -31,6 +32,13 @@ _EXTENSION = re.compile(r"\([^)]*\)")
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*")
 # The time of day follows the last " - " of a heading (INT. DINER - NIGHT).
 _TIME_SEPARATOR = re.compile(r"\s+[-\u2013\u2014]\s+")
+# Action writes in capitals a character's first appearance ("MAYA (30s) counts") and the props and
+# sounds that matter ("she hides the ENVELOPE"): runs of capitalised words, not followed by lower case.
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9'\u2019-]*(?:[ \t]+[A-Z][A-Z0-9'\u2019-]*)*\b(?![a-z])")
+_PROMPT_HEADING = re.compile(r"^((?:INT\.?/EXT|I/E|INT|EXT|EST)\.?\s.*?)(?:\.\s|\.?$)", re.IGNORECASE)
+_NOT_ELEMENTS = frozenset(
+    {"INT", "EXT", "EST", "DAY", "NIGHT", "CONTINUOUS", "LATER", "CUT", "TO", "FADE", "IN", "OUT", "POV", "CONT'D"}
+)
 
 INT, EXT, INT_EXT = "INT", "EXT", "INT/EXT"
 
@@ -53,6 +61,10 @@ class Scene:
     location: str = ""
     time_of_day: str = ""
     first_action: str = ""
+    # Who is in the scene (its speakers, and the script's speakers or new people its action names) and
+    # the props its action writes in capitals; characters in title case, props in lower case.
+    characters: tuple[str, ...] = ()
+    props: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,13 +227,58 @@ def _trimmed(lines: list[str]) -> str:
     return "\n".join(lines[first:last])
 
 
-def scan_scenes(content: str) -> list[Scene]:
-    """The script's scenes in order, each with its heading, its content up to the next heading and its span."""
-    return _scenes(*_paragraphs(content))
+def scan_scenes(content: str, *, elements: bool = False) -> list[Scene]:
+    """The script's scenes in order, each with its heading, its content up to the next heading and its span.
+
+    With `elements`, each also has its characters and props (a few times the work of the scan).
+    """
+    return _scenes(*_paragraphs(content), elements=elements)
 
 
-def _scenes(original: list[str], paragraphs: list[_Paragraph]) -> list[Scene]:
+def _title_case(name: str) -> str:
+    return " ".join(word[:1].upper() + word[1:].lower() for word in name.split())
+
+
+def _speaker_mentions(speakers: set[str]) -> re.Pattern | None:
+    """One pattern for every speaker's name as a word, whatever its case (longest names first)."""
+    if not speakers:
+        return None
+    names = "|".join(re.escape(name) for name in sorted(speakers, key=len, reverse=True))
+    return re.compile(rf"\b(?:{names})\b", re.IGNORECASE)
+
+
+def _scene_elements(
+    paragraphs: list[_Paragraph], speakers: set[str], mentions: re.Pattern | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The characters and props of one scene's paragraphs; `speakers` are the script's cues, in capitals."""
+    characters: dict[str, None] = {}
+    props: dict[str, None] = {}
+    for paragraph in paragraphs:
+        if paragraph.kind == "dialogue":
+            if name := normalise_cue(paragraph.lines[0]):
+                characters.setdefault(_title_case(name))
+        elif paragraph.kind == "action":
+            text = " ".join(line.strip() for line in paragraph.lines).lstrip("!")
+            for mention in mentions.finditer(text) if mentions else ():
+                if mention.group()[0].isupper():
+                    characters.setdefault(_title_case(mention.group()))
+            for match in _CAPITALS.finditer(text):
+                words = match.group()
+                if words in speakers or words in _NOT_ELEMENTS or len(words) < 2:
+                    continue
+                if text[match.end() :].lstrip().startswith("("):  # introduced with an age: MAYA (30s)
+                    characters.setdefault(_title_case(words))
+                else:
+                    props.setdefault(words.lower())
+    return tuple(characters), tuple(props)
+
+
+def _scenes(original: list[str], paragraphs: list[_Paragraph], *, elements: bool = False) -> list[Scene]:
     headings = [index for index, paragraph in enumerate(paragraphs) if paragraph.kind == "heading"]
+    speakers = set()
+    if elements:
+        speakers = {normalise_cue(p.lines[0]).upper() for p in paragraphs if p.kind == "dialogue"} - {""}
+    mentions = _speaker_mentions(speakers)
     scenes = []
     for number, paragraph_index in enumerate(headings):
         heading = paragraphs[paragraph_index]
@@ -236,6 +293,9 @@ def _scenes(original: list[str], paragraphs: list[_Paragraph]) -> list[Scene]:
             "",
         )
         text, scene_number, int_ext, location, time_of_day = _heading_parts(heading.lines[0])
+        characters, props = (
+            _scene_elements(paragraphs[paragraph_index + 1 : next_index], speakers, mentions) if elements else ((), ())
+        )
         scenes.append(
             Scene(
                 heading=text,
@@ -247,9 +307,24 @@ def _scenes(original: list[str], paragraphs: list[_Paragraph]) -> list[Scene]:
                 location=location,
                 time_of_day=time_of_day,
                 first_action=first_action.lstrip("!"),
+                characters=characters,
+                props=props,
             )
         )
     return scenes
+
+
+def prompt_heading(prompt: str, headings: Iterable[str] = ()) -> str | None:
+    """The scene heading a prompt opens with: the longest of `headings` (its screenplay's), else one by its form.
+
+    A scene draft made from a screenplay's scene starts "HEADING. first action"; a prompt written
+    by hand may open with a heading of its own ("EXT. PIER - DAWN. Gulls circle.").
+    """
+    known = [heading for heading in headings if prompt == heading or prompt.startswith(f"{heading}. ")]
+    if known:
+        return max(known, key=len)
+    written = _PROMPT_HEADING.match(prompt)
+    return written.group(1) if written else None
 
 
 def normalise_cue(cue: str) -> str:

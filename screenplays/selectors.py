@@ -3,7 +3,8 @@
 import uuid
 from collections.abc import Iterable
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Lower
 
 from directorstudio.errors import NotFound
 from screenplays.models import Screenplay, ScreenplayRevision, ScreenplaySection
@@ -45,10 +46,24 @@ def screenplay_revision_get(*, user_id: uuid.UUID | None, screenplay_id: uuid.UU
     return revision
 
 
-def screenplay_summary_list(*, user_id: uuid.UUID | None, title_contains: str = "") -> QuerySet[Screenplay]:
-    """The user's screenplays, most recently changed first, with `scene_count` and `page_count` (once counted).
+# The orders of the screenplays list, by the name its page uses; a leading "-" is the descending one.
+SUMMARY_ORDERS = {
+    "title": (Lower("title").asc(), "id"),
+    "-title": (Lower("title").desc(), "id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "id"),
+    "pages": (F("page_count").asc(nulls_last=True), Lower("title"), "id"),
+    "-pages": (F("page_count").desc(nulls_last=True), Lower("title"), "id"),
+}
 
-    `title_contains` narrows them to titles holding that text, whatever its case.
+
+def screenplay_summary_list(
+    *, user_id: uuid.UUID | None, title_contains: str = "", order: str = "-updated"
+) -> QuerySet[Screenplay]:
+    """The user's screenplays with `scene_count` and `page_count` (once counted), in one of `SUMMARY_ORDERS`.
+
+    `title_contains` narrows them to titles holding that text, whatever its case; by default the
+    most recently changed come first.
     """
     pages = ScreenplayRevision.objects.filter(screenplay=OuterRef("pk"), version=OuterRef("version")).values(
         "page_count"
@@ -58,6 +73,17 @@ def screenplay_summary_list(*, user_id: uuid.UUID | None, title_contains: str = 
         screenplays = screenplays.filter(title__icontains=title_contains)
     return screenplays.annotate(
         scene_count=Count("sections"), page_count=Subquery(pages[:1], output_field=IntegerField())
+    ).order_by(*SUMMARY_ORDERS[order])
+
+
+def screenplay_scene_headings(*, user_id: uuid.UUID | None, project_id: str) -> list[str]:
+    """The scene headings of the user's screenplay whose id is `project_id`, in order; none for other projects."""
+    try:
+        screenplay_id = uuid.UUID(project_id)
+    except ValueError:
+        return []
+    return list(
+        screenplay_section_list(user_id=user_id).filter(screenplay_id=screenplay_id).values_list("heading", flat=True)
     )
 
 

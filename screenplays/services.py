@@ -176,6 +176,44 @@ def screenplay_restore(
         )
 
 
+def _title_required(title: str) -> str:
+    """A title typed by a writer, its spaces tidied; an empty or too long one is InvalidInput."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput({"title": ["Give the screenplay a title."]})
+    if len(title) > TITLE_MAX:
+        raise InvalidInput({"title": [f"A title has at most {TITLE_MAX} characters."]})
+    return title
+
+
+def screenplay_rename(*, user_id: uuid.UUID, screenplay_id: uuid.UUID, based_on_version: int, title: str) -> Screenplay:
+    """Give one of the user's screenplays a new title, saved as its next version; an older base is a conflict."""
+    title = _title_required(title)
+    with transaction.atomic():
+        if not Screenplay.objects.owned_by(user_id).filter(pk=screenplay_id).exists():
+            raise NotFound("No such screenplay.")
+        current = _screenplay_lock(screenplay_id=screenplay_id, based_on_version=based_on_version)
+        if current.title == title:
+            return current
+        return _version_save(current=current, values={"title": title}, source=RevisionSource.EDITOR, saved_by=user_id)
+
+
+def screenplay_duplicate(*, user_id: uuid.UUID, screenplay_id: uuid.UUID) -> Screenplay:
+    """Copy one of the user's screenplays as a new one titled "… (copy)", at version 1 with a history of its own."""
+    original = Screenplay.objects.owned_by(user_id).filter(pk=screenplay_id).first()
+    if original is None:
+        raise NotFound("No such screenplay.")
+    suffix = " (copy)"
+    screenplay, _ = screenplay_create(
+        user_id=user_id,
+        title=original.title[: TITLE_MAX - len(suffix)] + suffix,
+        content=original.content,
+        source=RevisionSource.EDITOR,
+        saved_by=user_id,
+    )
+    return screenplay
+
+
 def screenplay_delete(*, screenplay_id: uuid.UUID) -> None:
     """Delete a screenplay with its sections and history."""
     with transaction.atomic():

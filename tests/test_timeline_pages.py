@@ -136,6 +136,26 @@ def test_a_scene_the_continuity_engine_checked_carries_its_verdict_and_issues(al
     assert str(unchecked.id) not in data["continuity"]
 
 
+def timeline_data(response) -> dict:
+    return json.loads(
+        response.content.decode().split('id="timeline-data" type="application/json">')[1].split("</script>")[0]
+    )
+
+
+def test_a_screenplays_timeline_carries_its_scene_headings_for_the_card_titles(alice):
+    from screenplays.services import screenplay_create, screenplay_scene_drafts_create
+
+    script = "INT. DINER - NIGHT\n\nRain.\n\nEXT. PARKING LOT - CONTINUOUS\n\nMaya runs.\n"
+    screenplay, _ = screenplay_create(user_id=alice.pk, title="Night Shift", content=script)
+    screenplay_scene_drafts_create(user_id=alice.pk, screenplay_id=screenplay.pk)
+    make_scenes(alice, "film", [4])
+
+    headings = timeline_data(browser_of(alice).get(f"/projects/{screenplay.pk}/"))["headings"]
+
+    assert headings == ["INT. DINER - NIGHT", "EXT. PARKING LOT - CONTINUOUS"]
+    assert timeline_data(browser_of(alice).get("/projects/film/"))["headings"] == []
+
+
 # --- duration bound --------------------------------------------------------------------------------
 
 

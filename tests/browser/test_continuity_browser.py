@@ -1,6 +1,7 @@
 """The continuity pages in Chromium: a project's three scenes validated in order, and the dashboard's charts."""
 
 import random
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from playwright.sync_api import Page, expect
 from clips.models import SceneDraft
 from continuity.models import ContinuityLog, Telemetry
 from directorstudio.accounts.models import User
+from screenplays.services import screenplay_import, screenplay_scene_drafts_create
 from tests.browser.conftest import PageEvents, sign_in_as_writer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -139,3 +141,56 @@ def test_screenshots_of_the_continuity_pages(page: Page, page_events: PageEvents
         page.screenshot(path=SHOTS / f"continuity-dashboard-{width}x{height}-{color_scheme}.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page_events.console_errors == []
+
+
+IMPORTED = b"""Title: Harbour Nights
+
+INT. DINER - NIGHT
+
+Rain lashes the windows. Maya counts her tips and hides an ENVELOPE under the REGISTER.
+
+MAYA
+Forty-two dollars.
+
+ELI
+(at the door)
+You're late again.
+
+EXT. PARKING LOT - NIGHT
+
+Maya runs to her car.
+"""
+
+
+def test_an_imported_script_starts_states_that_name_its_characters_and_props(page: Page, page_events: PageEvents):
+    writer = User.objects.create_user("eli@example.com", PASSWORD)
+    screenplay = screenplay_import(user_id=writer.pk, filename="harbour.fountain", data=IMPORTED)
+    drafts = screenplay_scene_drafts_create(user_id=writer.pk, screenplay_id=screenplay.pk)
+    SceneDraft.objects.filter(pk=drafts[1].pk).update(prompt_text="EXT. PARKING LOT - NIGHT. Wide shot: Maya runs.")
+    sign_in_as_writer(page, writer.email, PASSWORD, next_path=f"/continuity/projects/{screenplay.pk}/")
+
+    page.get_by_role("button", name="Start 2 scene states from drafts").click()
+    expect(page.get_by_role("status").filter(has_text="Started 2 scene states")).to_be_visible()
+    first = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Scene 1"))
+    expect(first.get_by_role("heading")).to_have_accessible_name("Scene 1: INT. DINER - NIGHT")
+    expect(first.get_by_label("Characters")).to_have_value("Maya, Eli")
+    expect(first.get_by_label("Props")).to_have_value("envelope, register")
+    expect(page.get_by_text("state #")).to_have_count(0)
+    second = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Scene 2"))
+    expect(second.get_by_label("Characters")).to_have_value("Maya")
+    expect(second.get_by_role("note")).to_have_count(0)
+
+    second.get_by_label("Prompt").fill("EXT. PARKING LOT - NIGHT. Medium shot: Maya runs.")
+    page.get_by_role("button", name="Validate sequence").first.click()
+    expect(second.get_by_role("note")).to_contain_text("so change it on the timeline")
+    expect(second).to_contain_text("The clip is made from the draft: “EXT. PARKING LOT - NIGHT. Wide shot: Maya runs.”")
+
+    page.goto("/continuity/")
+    recent = page.get_by_role("table").filter(has_text="Project and scene")
+    link = recent.get_by_role("link", name="Harbour Nights INT. DINER - NIGHT")
+    expect(link).to_be_visible()
+    expect(page.get_by_text("Telemetry")).to_have_count(0)
+    link.click()
+    expect(page).to_have_url(re.compile(rf"/continuity/projects/{screenplay.pk}/#draft-{drafts[0].pk}$"))
+    assert page_events.console_errors == []
+    assert page_events.error_responses == []

@@ -4,14 +4,16 @@ import re
 import uuid
 from pathlib import Path
 from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
+from screenplain.export.pdf import create_default_settings
 
 from clips.models import SceneDraft
 from directorstudio.accounts.models import User
-from screenplays.models import Screenplay, ScreenplaySection
-from screenplays.services import screenplay_create, screenplay_statistics
+from screenplays.models import Screenplay, ScreenplayRevision, ScreenplaySection
+from screenplays.services import screenplay_create, screenplay_statistics, screenplay_update
 from tests.browser.conftest import sign_in_as_writer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -499,7 +501,11 @@ def test_the_toolbar_is_operable_by_keyboard_with_a_visible_focus_ring(signed_in
 SHOTS = Path("/tmp/shots")
 TOOLBAR_ROWS = """() => {
   const toolbar = document.querySelector(".editor-toolbar");
-  const boxes = [...toolbar.children].map((child) => child.getBoundingClientRect()).filter((box) => box.width > 0);
+  // The "More" group is display: contents at desktop width: its items are the toolbar's.
+  const items = [...toolbar.children].flatMap(
+    (child) => (getComputedStyle(child).display === "contents" ? [...child.children] : [child]),
+  );
+  const boxes = items.map((child) => child.getBoundingClientRect()).filter((box) => box.width > 0);
   const middles = boxes.map((box) => box.top + box.height / 2);
   const overlaps = boxes.slice(1).filter((box, index) => box.left < boxes[index].right - 1).length;
   const status = document.getElementById("save-status");
@@ -556,7 +562,7 @@ def test_at_tablet_width_the_more_menu_works_by_keyboard(signed_in: Page, writer
     expect(menu).to_be_visible()
     expect(more).to_have_attribute("aria-expanded", "true")
     items = menu.get_by_role("menuitem")
-    expect(items).to_have_text(["PDF", "FDX", "Fountain", "Create scene drafts", re.compile("Keyboard")])
+    expect(items).to_have_text(["PDF", "FDX", "Fountain", "Create scene drafts", "⌨ Keyboard shortcuts"])
     expect(items.first).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(items.nth(1)).to_be_focused()
@@ -583,3 +589,221 @@ def test_at_tablet_width_the_more_menu_works_by_keyboard(signed_in: Page, writer
     with page.expect_download() as download:
         page.keyboard.press("Enter")
     assert download.value.suggested_filename.endswith(".pdf")
+
+
+def test_outline_entries_show_whole_headings_that_share_a_long_prefix(signed_in: Page, writer):
+    headings = [
+        "INT. RELAY STATION KESTREL NORTH - CONTROL ROOM - NIGHT",
+        "INT. RELAY STATION KESTREL NORTH - ENGINE ROOM - NIGHT",
+    ]
+    assert headings[0][:30] == headings[1][:30]
+    content = "".join(f"{heading}\n\nThe hum of machines.\n\n" for heading in headings)
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Relay", content=content)
+    page = signed_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_editor(page, screenplay)
+
+    entries = page.get_by_role("region", name="Outline").get_by_role("button")
+    expect(entries).to_have_text([f"1 {headings[0]}", f"2 {headings[1]}"])
+    for entry, heading in zip(entries.all(), headings, strict=True):
+        expect(entry).to_have_attribute("title", heading)
+        expect(entry).to_have_accessible_name(re.compile(re.escape(heading)))
+        # Nothing of the heading is clipped: the text fits its box and the box fits the panel.
+        assert entry.evaluate("(button) => button.scrollWidth <= button.clientWidth")
+        assert entry.evaluate(
+            "(button) => button.getBoundingClientRect().right"
+            " <= button.closest('.side-panels').getBoundingClientRect().right"
+        )
+
+
+def test_the_page_count_says_counting_after_a_save_then_shows_the_new_count(signed_in: Page, writer):
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Counts", content=SCRIPT)
+    page = signed_in
+    open_editor(page, screenplay)
+    pages = page.locator("#toolbar-pages")
+    expect(pages).to_have_text("1 page")
+    held = []
+    page.route("**/statistics/", lambda route: held.append(route))
+
+    type_at_end(page, "".join(f"\nINT. ROOM {number} - DAY\n\nMaya waits in room {number}.\n" for number in range(40)))
+    page.keyboard.press("Control+s")
+    expect(status(page)).to_have_text("Saved")
+    expect(pages).to_have_text("counting…")
+    assert held
+    for route in held:
+        route.continue_()
+
+    counted = screenplay_statistics(screenplay=stored(screenplay))["pages"]
+    assert counted > 1
+    expect(pages).to_have_text(f"{counted} pages")
+
+
+def test_enter_twice_after_a_heading_leaves_one_blank_line_unless_smart_enter_is_off(signed_in: Page, writer):
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Keys", content="INT. DINER - NIGHT")
+    page = signed_in
+    open_editor(page, screenplay)
+    writing_area(page).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Rain.")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.keyboard.type("EXT. STREET - DAY")
+    page.keyboard.press("Control+s")
+    expect(status(page)).to_have_text("Saved")
+    assert stored(screenplay).content == "INT. DINER - NIGHT\n\nRain.\n\nEXT. STREET - DAY"
+
+    page.get_by_role("button", name="Keyboard shortcuts").click()
+    expect(page.locator("#keyboard-help")).to_contain_text("a second Enter adds no other")
+    smart_enter = page.get_by_role("checkbox", name="Smart Enter")
+    expect(smart_enter).to_be_checked()
+    smart_enter.uncheck()
+    page.reload()
+    expect(page.locator("#editor-app[data-ready=true]")).to_be_attached()
+    expect(page.get_by_role("checkbox", name="Smart Enter", include_hidden=True)).not_to_be_checked()
+    writing_area(page).click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")  # a plain line break now: no blank line of its own
+    page.keyboard.type("Sun.")
+    page.keyboard.press("Control+s")
+    expect(status(page)).to_have_text("Saved")
+    assert stored(screenplay).content == "INT. DINER - NIGHT\n\nRain.\n\nEXT. STREET - DAY\nSun."
+
+
+def preview_font_px(page: Page) -> float:
+    return page.locator("#preview-page").evaluate("(page) => parseFloat(getComputedStyle(page).fontSize)")
+
+
+def test_preview_zoom_changes_the_scale_and_survives_a_reload(signed_in: Page, writer):
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Zoom", content=SCRIPT)
+    page = signed_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_editor(page, screenplay)
+    zoom = page.get_by_role("group", name="Preview zoom")
+    expect(zoom.get_by_role("status", name="Zoom")).to_have_text(re.compile(r"^Fit, \d+ %$"))
+    fitted = preview_font_px(page)
+
+    zoom.get_by_role("button", name="100 %").click()
+    expect(page.locator("#zoom-level")).to_have_text("100 %")
+    assert preview_font_px(page) == 16
+    zoom.get_by_role("button", name="Zoom in").click()
+    expect(page.locator("#zoom-level")).to_have_text("110 %")
+    assert preview_font_px(page) == pytest.approx(17.6)
+
+    page.reload()
+    expect(page.locator("#editor-app[data-ready=true]")).to_be_attached()
+    expect(page.locator("#zoom-level")).to_have_text("110 %")
+    assert preview_font_px(page) == pytest.approx(17.6)
+
+    writing_area(page).click()
+    page.keyboard.press("Alt+Shift+Minus")
+    page.keyboard.press("Alt+Shift+Minus")
+    expect(page.locator("#zoom-level")).to_have_text("90 %")
+    page.keyboard.press("Alt+Shift+Digit0")
+    expect(page.locator("#zoom-level")).to_have_text(re.compile(r"^Fit, \d+ %$"))
+    assert preview_font_px(page) == pytest.approx(fitted)
+    expect(writing_area(page)).to_have_text(re.compile("The engine coughs, then catches.$"))  # nothing typed
+
+
+def test_the_preview_and_the_outline_hide_and_show_by_keyboard(signed_in: Page, writer):
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Room", content=SCRIPT)
+    page = signed_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_editor(page, screenplay)
+    preview = page.get_by_role("region", name="Preview")
+    outline = page.get_by_role("region", name="Outline")
+    write_width = writing_area(page).bounding_box()["width"]
+
+    writing_area(page).click()
+    page.keyboard.press("Alt+Shift+KeyP")
+    expect(preview).to_be_hidden()
+    expect(page.get_by_role("button", name="Preview", exact=True)).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Alt+Shift+KeyO")
+    expect(outline).to_be_hidden()
+    assert writing_area(page).bounding_box()["width"] > write_width
+    expect(writing_area(page)).to_be_focused()
+
+    page.reload()
+    expect(page.locator("#editor-app[data-ready=true]")).to_be_attached()
+    expect(preview).to_be_hidden()
+    expect(outline).to_be_hidden()
+    page.get_by_role("button", name="Preview", exact=True).click()
+    expect(preview).to_be_visible()
+    page.keyboard.press("Alt+Shift+KeyO")
+    expect(outline).to_be_visible()
+
+
+TITLED = """Title: Night Shift
+Credit: written by
+Author: Maya Lind
+Draft date: 7 December 2026
+Contact: maya@example.com
+Notes: never printed
+
+INT. DINER - NIGHT
+
+Rain lashes the windows.
+"""
+
+
+def test_the_preview_sets_the_title_page_and_a_scene_as_the_pdf_does(signed_in: Page, writer):
+    pdf = create_default_settings()
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Night Shift", content=TITLED)
+    page = signed_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_editor(page, screenplay)
+    preview = page.locator("#preview-page")
+
+    def style(locator, name: str) -> str:
+        return locator.evaluate(f"(element) => getComputedStyle(element)['{name}']")
+
+    title = preview.locator("[data-key=title]")
+    expect(title).to_have_text("Night Shift")  # as typed, as the PDF prints it
+    assert style(title, "textTransform") == "none" and "underline" not in style(title, "textDecorationLine")
+    assert style(title, "textAlign") == "center"
+    size = float(style(preview, "fontSize").removesuffix("px"))
+    title_size = float(style(title, "fontSize").removesuffix("px"))
+    assert title_size == pytest.approx(size * pdf.title_style.fontSize / pdf.font_size)
+    assert style(title, "fontWeight") == "400"
+    # The draft date and the contact sit at the lower left, where the action's lines start.
+    action_left = preview.locator(".fp-action").bounding_box()["x"]
+    for key in ("draft date", "contact"):
+        entry = preview.locator(f'[data-key="{key}"]')
+        assert entry.bounding_box()["x"] == pytest.approx(action_left, abs=1)
+        assert style(entry, "textAlign") in ("left", "start")
+    assert entry.bounding_box()["y"] > title.bounding_box()["y"]
+    expect(preview).not_to_contain_text("never printed")
+    heading = preview.locator(".fp-scene_heading")
+    expect(heading).to_have_text("INT. DINER - NIGHT")
+    assert pdf.strong_slugs is False and style(heading, "fontWeight") == "400"
+
+
+def test_history_says_what_restoring_removes_and_brings_back_with_local_dates(browser, live_server, writer):
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Drafts", content="INT. FIRST DRAFT - DAY\n")
+    screenplay_update(
+        screenplay_id=screenplay.pk,
+        based_on_version=1,
+        values={"content": "INT. FIRST DRAFT - DAY\n\nA new line.\n"},
+        saved_by=writer.pk,
+        source="editor",
+    )
+    context = browser.new_context(base_url=live_server.url, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    sign_in_as_writer(page, writer.email, PASSWORD)
+    open_editor(page, screenplay)
+
+    page.get_by_role("button", name="History").click()
+    saved = ScreenplayRevision.objects.get(screenplay=screenplay, version=1).created_at
+    local = saved.astimezone(ZoneInfo("Europe/Berlin"))
+    first = page.get_by_role("button", name=re.compile(r"^Version 1\b"))
+    expect(first).to_contain_text(f"{local:%d.%m.%Y, %H:%M}")
+    first.click()
+    dialog = page.get_by_role("dialog", name="Version 1")
+    expect(dialog).to_contain_text(f"saved {local:%d.%m.%Y, %H:%M} from the app")
+    expect(dialog).to_contain_text("What restoring this version changes in your current text")
+    legend = dialog.locator(".diff-legend")
+    expect(legend).to_have_text("\N{MINUS SIGN} removes a line of your current text + brings back a line of version 1")
+    removed = dialog.locator(".diff-del").filter(has_text="A new line.")
+    expect(removed).to_contain_text("Restoring removes: ")
+    context.close()

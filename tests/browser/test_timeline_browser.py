@@ -13,6 +13,7 @@ from clips.providers import media
 from clips.services import scene_draft_clip_submit
 from credits.models import CreditsLedger
 from directorstudio.accounts.models import User
+from screenplays.services import screenplay_create, screenplay_scene_drafts_create
 from tests.browser.conftest import sign_in_as_writer
 from tests.fake_pollo import sample_mp4
 from tests.test_clip_jobs_pipeline import PROCRASTINATE_TABLES, run_worker
@@ -231,3 +232,47 @@ def test_a_500_scene_project_loads_with_a_bounded_number_of_requests(signed_in: 
     assert api_calls == []  # the data came with the page
     assert len(page_events.urls) <= 10, page_events.urls
     assert page_events.console_errors == []
+
+
+def test_cards_are_titled_by_their_scene_headings_and_play_all_names_what_it_skips(signed_in: Page, writer):
+    page = signed_in
+    script = (
+        "INT. DINER - NIGHT\n\nRain lashes the windows.\n\n"
+        "EXT. PARKING LOT - CONTINUOUS\n\nMaya runs to her car.\n\n"
+        "INT. CAR - NIGHT\n\nThe engine coughs.\n"
+    )
+    screenplay, _ = screenplay_create(user_id=writer.pk, title="Night Shift", content=script)
+    scenes = screenplay_scene_drafts_create(user_id=writer.pk, screenplay_id=screenplay.pk, default_duration=1)
+    CreditsLedger.objects.create(user_id=writer.pk, user_key="w" * 64, credits=2)
+    for scene in (scenes[0], scenes[2]):
+        finish(scene_draft_clip_submit(user_id=writer.pk, scene_draft_id=scene.pk), seconds=1.0)
+    open_timeline(page, str(screenplay.pk))
+
+    cards = scene_list(page).get_by_role("listitem")
+    expect(cards.get_by_role("heading")).to_have_text(
+        ["INT. DINER - NIGHT", "EXT. PARKING LOT - CONTINUOUS", "INT. CAR - NIGHT"]
+    )
+    expect(cards.first).to_have_accessible_name("Scene 1: INT. DINER - NIGHT")
+    assert prompts(page) == ["Rain lashes the windows.", "Maya runs to her car.", "The engine coughs."]
+
+    page.get_by_role("button", name="Play all").click()
+    expect(page.locator("#player-now")).to_contain_text("Scene 1: INT. DINER - NIGHT · clip 1 of 2")
+    skipped = page.get_by_role("list", name="Skipped, no finished clip yet:")
+    expect(skipped.get_by_role("listitem")).to_have_text(["Scene 2: EXT. PARKING LOT - CONTINUOUS"])
+    expect(page.locator("#player-now")).to_contain_text("Scene 3: INT. CAR - NIGHT · clip 2 of 2", timeout=8000)
+
+
+def test_a_hand_written_prompt_that_opens_with_a_heading_is_titled_by_it(signed_in: Page, writer):
+    page = signed_in
+    SceneDraft.objects.create(
+        user_id=writer.pk, project_id="film", order_index=0, prompt_text="EXT. PIER - DAWN. Gulls circle.", duration=4
+    )
+    SceneDraft.objects.create(
+        user_id=writer.pk, project_id="film", order_index=1, prompt_text="Close on the gulls", duration=4
+    )
+    open_timeline(page, "film")
+
+    cards = scene_list(page).get_by_role("listitem")
+    expect(cards.get_by_role("heading")).to_have_text(["EXT. PIER - DAWN"])
+    expect(cards).to_have_count(2)
+    assert prompts(page) == ["Gulls circle.", "Close on the gulls"]

@@ -54,6 +54,23 @@ function sceneById(id) {
   return scenes.find((scene) => scene.id === id);
 }
 
+// A scene heading at the start of a prompt written by hand: "INT. DINER - NIGHT. Rain…" gives "INT. DINER - NIGHT".
+const HEADING_START = /^((?:INT\.?\/EXT|I\/E|INT|EXT|EST)\.?\s.*?)(?:\.\s|\.?$)/i;
+
+/** The scene's heading (the screenplay's, else one its prompt opens with) and the rest of its prompt. */
+function sceneTitle(scene) {
+  const prompt = scene.prompt_text;
+  const known = data.headings.filter((heading) => prompt === heading || prompt.startsWith(`${heading}. `));
+  const heading = known.sort((a, b) => b.length - a.length)[0] ?? HEADING_START.exec(prompt)?.[1];
+  if (!heading) return { heading: null, rest: prompt };
+  return { heading, rest: prompt.slice(heading.length).replace(/^\.\s*/, "") };
+}
+
+function sceneName(scene, number) {
+  const { heading } = sceneTitle(scene);
+  return heading ? `Scene ${number}: ${heading}` : `Scene ${number}`;
+}
+
 function cardOf(id) {
   return document.querySelector(`.scene-card[data-id="${id}"]`);
 }
@@ -105,11 +122,13 @@ function viewHtml(scene, number, total) {
   const job = clips.get(scene.id);
   const tags = [scene.scene_type, scene.shot_type].filter(Boolean).map((t) => `<span class="tag">${escapeHtml(t)}</span>`).join("");
   const running = job && RUNNING.has(job.status);
+  const { heading, rest } = sceneTitle(scene);
   return `
     <div class="scene-card__media">${mediaHtml(scene, number)}</div>
     <div class="scene-card__body">
       <p class="scene-card__head"><span class="scene-card__number">Scene ${number}</span><span class="scene-card__duration">${seconds(scene.duration)}</span></p>
-      <p class="scene-card__prompt" title="${escapeHtml(scene.prompt_text)}">${escapeHtml(scene.prompt_text)}</p>
+      ${heading ? `<h2 class="scene-card__title" title="${escapeHtml(heading)}">${escapeHtml(heading)}</h2>` : ""}
+      <p class="scene-card__prompt" title="${escapeHtml(scene.prompt_text)}">${escapeHtml(rest)}</p>
       <p class="scene-card__tags">${tags || '<span class="muted small">No scene or shot type</span>'}</p>
       ${continuityHtml(scene)}
       ${statusHtml(job)}
@@ -155,7 +174,7 @@ function formHtml(scene, number) {
 function cardHtml(scene, index) {
   const number = index + 1;
   const isEditing = editing === scene.id;
-  return `<li class="scene-card${isEditing ? " is-editing" : ""}" data-id="${scene.id}" style="--card-width:${cardWidth(scene)}px" aria-label="Scene ${number}">${
+  return `<li class="scene-card${isEditing ? " is-editing" : ""}" data-id="${scene.id}" style="--card-width:${cardWidth(scene)}px" aria-label="${escapeHtml(sceneName(scene, number))}">${
     isEditing ? formHtml(scene, number) : viewHtml(scene, number, scenes.length)
   }</li>`;
 }
@@ -483,21 +502,26 @@ function playAt(index) {
   player.src = job.download_url;
   player.play().catch(() => {});
   highlight(scene.id);
-  $("player-now").textContent = `Scene ${number} · clip ${index + 1} of ${playlist.length} · starts at ${clock(start)}`;
+  $("player-now").textContent = `${sceneName(scene, number)} · clip ${index + 1} of ${playlist.length} · starts at ${clock(start)}`;
 }
 
 $("play-all").addEventListener("click", () => {
   let start = 0;
   playlist = [];
+  const missing = [];
   scenes.forEach((scene, index) => {
     const job = clips.get(scene.id);
     if (job?.status === "completed") {
       playlist.push({ scene, job, number: index + 1, start });
       start += scene.duration;
-    }
+    } else missing.push(sceneName(scene, index + 1));
   });
   if (!playlist.length) return alertProblem("No scene has a finished clip to play yet: generate some first.");
   alertProblem("");
+  $("player-missing").hidden = !missing.length;
+  $("player-missing-list").replaceChildren(
+    ...missing.map((name) => Object.assign(document.createElement("li"), { textContent: name })),
+  );
   document.querySelectorAll(".scene-card video").forEach((video) => video.pause());
   $("player").hidden = false;
   playAt(0);

@@ -146,11 +146,19 @@ function insertAtCursor(view, text, cursorOffset = text.length) {
   view.dispatch({ changes: { from: head, insert: text }, selection: { anchor: head + cursorOffset }, scrollIntoView: true, userEvent: "input" });
 }
 
+// Smart Enter is on unless the writer turned it off (the setting is in the keyboard help, kept with the layout).
 function smartEnter(view) {
+  if (layout.smartEnter === false) return false;
   const selection = view.state.selection.main;
-  const line = view.state.doc.lineAt(selection.head);
-  if (!selection.empty || selection.head !== line.to || line.text.trim() === "") return false;
-  const kind = lineKind(view.state.doc, line.number);
+  const { doc } = view.state;
+  const line = doc.lineAt(selection.head);
+  if (!selection.empty) return false;
+  if (line.text.trim() === "") {
+    // The second Enter Fountain teaches, on the blank line smart Enter already made: one blank line is enough.
+    return line.number > 1 && doc.line(line.number - 1).text.trim() === "";
+  }
+  if (selection.head !== line.to) return false;
+  const kind = lineKind(doc, line.number);
   insertAtCursor(view, ["character", "parenthetical", "title"].includes(kind) ? "\n" : "\n\n");
   return true;
 }
@@ -503,8 +511,11 @@ function renderOutline() {
         const number = document.createElement("span");
         number.className = "outline-number";
         number.textContent = item.number;
-        button.append(number, " ", item.text);
+        const heading = document.createElement("span");
+        heading.textContent = item.text;
+        button.append(number, " ", heading);
       } else button.textContent = item.text;
+      button.title = item.text;
       entry.append(button);
       return entry;
     }),
@@ -551,6 +562,8 @@ function jumpTo(line) {
 // --- History ------------------------------------------------------------------------------------
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const localDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const SOURCES = { app: "from the app", editor: "in the editor", admin: "in the admin", restore: "restored", import: "imported" };
 
 function ago(iso) {
   const seconds = (new Date(iso) - Date.now()) / 1000;
@@ -578,8 +591,8 @@ async function refreshHistory() {
       button.className = "history-item";
       const pages = revision.page_count ? ` · ${revision.page_count} p.` : "";
       button.innerHTML = `<span class="history-version">Version ${revision.version}</span><span class="history-meta"></span>`;
-      button.querySelector(".history-meta").textContent = `${ago(revision.created_at)} · ${revision.source}${pages}`;
-      button.title = new Date(revision.created_at).toLocaleString();
+      const saved = new Date(revision.created_at);
+      button.querySelector(".history-meta").textContent = `${localDate.format(saved)} (${ago(revision.created_at)}) · ${SOURCES[revision.source] ?? revision.source}${pages}`;
       if (revision.version === base.version) button.setAttribute("aria-current", "true");
       button.addEventListener("click", () => showRevision(revision.version));
       entry.append(button);
@@ -596,10 +609,11 @@ async function showRevision(version) {
   }
   const revision = await response.json();
   $("revision-heading").textContent = `Version ${revision.version}`;
-  $("revision-meta").textContent = `Saved ${new Date(revision.created_at).toLocaleString()} from ${revision.source}. “${revision.title}”.`;
+  $("revision-meta").textContent = `“${revision.title}”, saved ${localDate.format(new Date(revision.created_at))} ${SOURCES[revision.source] ?? revision.source}.`;
+  $("revision-adds").textContent = `brings back a line of version ${revision.version}`;
   $("revision-diff").innerHTML = diffHtml(lineDiff(currentText(), revision.content), {
-    removed: "Only in the current text",
-    added: `Only in version ${revision.version}`,
+    removed: "Restoring removes",
+    added: "Restoring brings back",
   });
   const restore = $("revision-restore");
   restore.textContent = `Restore version ${revision.version}`;
@@ -633,10 +647,22 @@ function duration(seconds) {
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
 }
 
+let statisticsAsked = 0;
+let countedVersion = null;
+
+/** Ask for the saved version's figures; until they come, the page count says it is being counted. */
 async function refreshStatistics() {
+  const asked = ++statisticsAsked;
+  if (countedVersion !== base.version) {
+    $("toolbar-pages").textContent = "counting…";
+    $("stat-pages").textContent = "counting…";
+  }
   const response = await api(`${apiBase}statistics/`).catch(() => null);
   if (!response || !response.ok) return;
   const stats = await response.json();
+  // A later save asked again meanwhile: only the newest answer is shown.
+  if (asked !== statisticsAsked) return;
+  countedVersion = stats.version;
   const counts = (values) => Object.entries(values || {}).map(([name, count]) => `${name} ${count}`).join(" · ") || "—";
   $("stat-scenes").textContent = stats.scenes;
   $("stat-pages").textContent = stats.pages;
@@ -722,6 +748,83 @@ function togglePanel(button, open = button.getAttribute("aria-expanded") !== "tr
   if (open && button.dataset.panelToggle === "history") refreshHistory();
 }
 
+// --- The preview's zoom, the panes shown and smart Enter, remembered per writer in this browser ------
+
+const ZOOM_STEPS = [0.5, 0.67, 0.75, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2];
+const PRINTED_FONT_PX = 16; // 12pt Courier, the printed page at 100 %
+const layoutKey = `directorstudio:${app.dataset.writer}:editor-layout`;
+
+function storedLayout() {
+  try {
+    return { zoom: "fit", preview: true, ...JSON.parse(localStorage.getItem(layoutKey) || "{}") };
+  } catch {
+    return { zoom: "fit", preview: true };
+  }
+}
+
+const layout = storedLayout();
+
+function keepLayout() {
+  try {
+    localStorage.setItem(layoutKey, JSON.stringify(layout));
+  } catch {
+    // Without storage the layout holds for this page only.
+  }
+}
+
+function applyZoom() {
+  const fit = layout.zoom === "fit";
+  if (fit) preview.style.removeProperty("--preview-font-size");
+  else preview.style.setProperty("--preview-font-size", `${PRINTED_FONT_PX * layout.zoom}px`);
+  const scale = fit ? parseFloat(getComputedStyle(preview).fontSize) / PRINTED_FONT_PX : layout.zoom;
+  $("zoom-level").textContent = `${fit ? "Fit, " : ""}${Math.round(scale * 100)} %`;
+}
+
+/** Zoom "fit" (the pane's width), "actual" (the printed size), or one step "in" or "out" from the scale shown. */
+function setZoom(choice) {
+  if (choice === "fit") layout.zoom = "fit";
+  else if (choice === "actual") layout.zoom = 1;
+  else {
+    const shown = parseFloat(getComputedStyle(preview).fontSize) / PRINTED_FONT_PX;
+    const steps = choice === "in" ? ZOOM_STEPS.filter((step) => step > shown + 0.01) : ZOOM_STEPS.filter((step) => step < shown - 0.01).reverse();
+    layout.zoom = steps[0] ?? (choice === "in" ? ZOOM_STEPS.at(-1) : ZOOM_STEPS[0]);
+  }
+  applyZoom();
+  keepLayout();
+}
+
+function showPreview(shown) {
+  layout.preview = shown;
+  app.classList.toggle("no-preview", !shown);
+  $("preview-toggle").setAttribute("aria-expanded", String(shown));
+}
+
+function toggleOutline() {
+  const button = document.querySelector('[data-panel-toggle="outline"]');
+  togglePanel(button);
+  if (narrow.matches) return;
+  layout.outline = button.getAttribute("aria-expanded") === "true";
+  keepLayout();
+}
+
+function togglePreview() {
+  showPreview(app.classList.contains("no-preview"));
+  keepLayout();
+}
+
+const ZOOM_KEYS = { Equal: "in", NumpadAdd: "in", Minus: "out", NumpadSubtract: "out", Digit0: "fit", Digit1: "actual" };
+
+// Alt+Shift with a key's position (event.code), which the Option key on a Mac does not change.
+function layoutShortcut(event) {
+  if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) return;
+  if (event.code === "KeyO") toggleOutline();
+  else if (event.code === "KeyP") togglePreview();
+  else if (event.code in ZOOM_KEYS) setZoom(ZOOM_KEYS[event.code]);
+  else return;
+  event.preventDefault();
+  event.stopPropagation();
+}
+
 // --- Wiring -------------------------------------------------------------------------------------
 
 const view = new EditorView({
@@ -755,6 +858,18 @@ const view = new EditorView({
   }),
 });
 
+const smartEnterBox = $("smart-enter");
+smartEnterBox.checked = layout.smartEnter !== false;
+smartEnterBox.addEventListener("change", () => {
+  layout.smartEnter = smartEnterBox.checked;
+  keepLayout();
+});
+showPreview(layout.preview);
+applyZoom();
+new ResizeObserver(() => layout.zoom === "fit" && applyZoom()).observe($("preview-pane"));
+document.addEventListener("keydown", layoutShortcut, true);
+$("preview-toggle").addEventListener("click", togglePreview);
+for (const button of document.querySelectorAll("[data-zoom]")) button.addEventListener("click", () => setZoom(button.dataset.zoom));
 titleInput.addEventListener("input", edited);
 $("save-button").addEventListener("click", () => save());
 document.addEventListener("keydown", (event) => {
@@ -771,7 +886,9 @@ preview.addEventListener("dblclick", (event) => {
   const index = [...preview.children].findIndex((element) => element.contains(event.target));
   if (index >= 0) jumpTo(previewLines[index]);
 });
-for (const button of document.querySelectorAll("[data-panel-toggle]")) button.addEventListener("click", () => togglePanel(button));
+for (const button of document.querySelectorAll("[data-panel-toggle]")) {
+  button.addEventListener("click", () => (button.dataset.panelToggle === "outline" ? toggleOutline() : togglePanel(button)));
+}
 for (const button of document.querySelectorAll("[data-show-view]")) {
   button.addEventListener("click", () => {
     app.dataset.view = button.dataset.showView;
@@ -807,7 +924,7 @@ window.addEventListener("beforeunload", (event) => {
 });
 
 const narrow = window.matchMedia("(max-width: 1000px)");
-if (narrow.matches) togglePanel(document.querySelector('[data-panel-toggle="outline"]'), false);
+if (narrow.matches || layout.outline === false) togglePanel(document.querySelector('[data-panel-toggle="outline"]'), false);
 
 // "More": at tablet width the exports, scene drafts and the keyboard help are a menu behind one button.
 const moreButton = $("more-button");

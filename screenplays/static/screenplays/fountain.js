@@ -217,16 +217,16 @@ function block(dialogue) {
   return dialogue.items.map((item) => `<p class="fp-${item.type}">${inline(item.text)}</p>`).join("");
 }
 
-const TITLE_PLACES = { title: "center", credit: "center", author: "center", authors: "center", source: "center", notes: "left", contact: "left", copyright: "left", "draft date": "right" };
+// The title page as the PDF export (screenplain) sets it: title, credit, authors and source centred,
+// the title at twice the size as typed; draft date and contact at the lower left, copyright centred
+// below them; other keys (notes, …) are not printed.
+const TITLE_CENTER = ["title", "credit", "author", "authors", "source"];
+const TITLE_LOWER = ["draft date", "contact", "copyright"];
 
 function titleHtml(token) {
-  const groups = { center: "", left: "", right: "" };
-  for (const entry of token.entries) {
-    const place = TITLE_PLACES[entry.key] || "left";
-    const kind = entry.key === "title" ? "fp-title" : "fp-title-entry";
-    groups[place] += `<div class="${kind}">${entry.values.map(inline).join("<br>")}</div>`;
-  }
-  return `<section class="fp-title-page" aria-label="Title page"><div class="fp-title-center">${groups.center}</div><div class="fp-title-foot"><div>${groups.left}</div><div>${groups.right}</div></div></section>`;
+  const values = new Map(token.entries.map((entry) => [entry.key, entry.values]));
+  const entry = (key) => (values.has(key) ? `<div class="fp-title-entry" data-key="${key}">${values.get(key).map(inline).join("<br>")}</div>` : "");
+  return `<section class="fp-title-page" aria-label="Title page"><div class="fp-title-center">${TITLE_CENTER.map(entry).join("")}</div><div class="fp-title-foot">${TITLE_LOWER.map(entry).join("")}</div></section>`;
 }
 
 function tokenHtml(token) {

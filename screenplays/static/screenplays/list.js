@@ -1,4 +1,5 @@
-// The screenplay list: create, import and delete through the API, then land in the editor or reload.
+// The screenplay list: create, import and delete through the API, then land in the editor or reload;
+// rename in a dialog whose form posts to the page; dates in the browser's own locale and time zone.
 const app = document.getElementById("screenplay-list-app");
 const message = document.getElementById("list-message");
 const headers = { "X-CSRFToken": app.dataset.csrf, Accept: "application/json" };
@@ -69,5 +70,24 @@ document.getElementById("delete-confirm").addEventListener("click", async () => 
   if (response && (response.status === 204 || response.status === 404)) window.location.reload();
   else document.getElementById("delete-message").textContent = response ? await problem(response) : "The server could not be reached.";
 });
+const renameDialog = document.getElementById("rename-dialog");
+let renaming = null;
+for (const button of document.querySelectorAll("[data-rename]")) {
+  button.addEventListener("click", () => {
+    renaming = button;
+    document.getElementById("rename-form").action = button.dataset.rename;
+    document.getElementById("rename-name").textContent = button.dataset.title;
+    document.getElementById("rename-version").value = button.dataset.version;
+    const title = document.getElementById("rename-title");
+    title.value = button.dataset.title;
+    renameDialog.showModal();
+    title.select();
+  });
+}
+renameDialog.addEventListener("close", () => renaming?.focus());
+
+const localDate = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+for (const time of document.querySelectorAll("time[data-local-date]")) time.textContent = localDate.format(new Date(time.dateTime));
+
 for (const button of document.querySelectorAll("[data-close-dialog]")) button.addEventListener("click", () => button.closest("dialog").close());
 dialog.addEventListener("close", () => deleting?.focus());
