@@ -14,7 +14,6 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import http_date
-from storages.backends.s3 import S3Storage
 
 from clips import downloads
 from clips.models import ClipJob, StorageObject
@@ -31,9 +30,7 @@ from clips.views import parse_range, read_range
 from directorstudio.errors import NotFound
 from directorstudio.facade.storage.buckets import Bucket, ObjectUpload, StoredObject, buckets
 from directorstudio.facade.storage.errors import StorageError
-
-# How long the S3 address a signed Storage URL redirects to stays valid: long enough to start playing.
-PRESIGNED_SECONDS = 300
+from directorstudio.storage import presigned_url
 
 
 class StoredFileResponses:
@@ -57,8 +54,9 @@ class StoredFileResponses:
             headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         # Response-header overrides are left out of the presigned address: stores that sign it the legacy way
         # (SigV2, SeaweedFS) refuse them, so a download asked as an attachment is streamed from here instead.
-        if signed and download is None and isinstance(default_storage, S3Storage):
-            return HttpResponseRedirect(default_storage.url(obj.storage_name, expire=PRESIGNED_SECONDS))
+        store_url = presigned_url(default_storage, obj.storage_name, method=request.method) if signed else None
+        if store_url and download is None:
+            return HttpResponseRedirect(store_url, headers={"Cache-Control": "no-store"})
         if obj.etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
             return HttpResponse(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
         status, start, length = 200, 0, obj.size

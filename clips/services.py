@@ -36,6 +36,7 @@ from directorstudio.errors import Conflict, IdTaken, InsufficientCredits, Invali
 # Names of the worker's tasks (clips/tasks.py), fixed so queued jobs survive a refactoring.
 CLIP_JOB_RUN_TASK = "clips.clip_job_run"
 CLIP_JOBS_SWEEP_TASK = "clips.clip_jobs_sweep"
+CLIP_JOBS_WORKER_LOST_TASK = "clips.clip_jobs_worker_lost"
 CLIP_QUEUE = "clips"
 FILM_EXPORT_RUN_TASK = "clips.film_export_run"
 CLIP_SECONDS = 4
@@ -342,6 +343,33 @@ def _clip_job_runs_waiting() -> models.QuerySet:
     )
 
 
+def _clip_job_requeue_or_fail_locked(*, job: ClipJob) -> bool:
+    """Queue a locked job a dead worker left in processing again, or after its last attempt fail and refund it; True
+    when it is queued again."""
+    run = getattr(job, "run", None)
+    if run is not None and run.attempts >= settings.CLIP_JOB_MAX_ATTEMPTS:
+        _clip_job_fail_locked(job=job, error_message=TIMED_OUT_MESSAGE)
+        return False
+    job.status = ClipJob.Status.QUEUED
+    job.save(update_fields=["status"])
+    return True
+
+
+def clip_job_worker_lost(*, clip_job_id: uuid.UUID) -> ClipJob | None:
+    """Queue again, or after its last attempt fail and refund once, a job in processing whose worker stopped sending
+    heartbeats (its Procrastinate job is retried by the caller); None when the job is not in processing."""
+    with transaction.atomic():
+        job = (
+            ClipJob.objects.select_for_update(of=("self",))
+            .select_related("run")
+            .filter(pk=clip_job_id, status=ClipJob.Status.PROCESSING)
+            .first()
+        )
+        if job is not None:
+            _clip_job_requeue_or_fail_locked(job=job)
+    return job
+
+
 def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
     """Take jobs stuck in processing past the timeout (a killed worker): queue them again, or after the last attempt
     fail and refund them; and give queued jobs that no worker run waits for (rows written straight to the database,
@@ -350,12 +378,7 @@ def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
     with transaction.atomic():
         stuck = list(clip_jobs_stalled(now=now).select_for_update(skip_locked=True, of=("self",)).select_related("run"))
         for job in stuck:
-            run = getattr(job, "run", None)
-            if run is not None and run.attempts >= settings.CLIP_JOB_MAX_ATTEMPTS:
-                _clip_job_fail_locked(job=job, error_message=TIMED_OUT_MESSAGE)
-            else:
-                job.status = ClipJob.Status.QUEUED
-                job.save(update_fields=["status"])
+            if _clip_job_requeue_or_fail_locked(job=job):
                 _clip_job_defer_run(clip_job_id=job.id)
         orphans = list(
             ClipJob.objects.select_for_update(skip_locked=True)

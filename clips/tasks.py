@@ -1,19 +1,23 @@
-"""The worker's tasks (Procrastinate): run one clip job, sweep jobs a killed worker left, export a project's film."""
+"""The worker's tasks (Procrastinate): run one clip job, hand a dead worker's jobs to another, sweep jobs a killed
+worker left, export a project's film."""
 
 import time
 import uuid
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
-from procrastinate import RetryStrategy
+from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
 from clips.metrics import CLIP_JOB_RUN_SECONDS, CLIP_JOB_RUNS
 from clips.services import (
     CLIP_JOB_RUN_TASK,
     CLIP_JOBS_SWEEP_TASK,
+    CLIP_JOBS_WORKER_LOST_TASK,
     CLIP_QUEUE,
     FILM_EXPORT_RUN_TASK,
     clip_job_run,
+    clip_job_worker_lost,
     clip_jobs_sweep,
     film_export_run,
     workdirs_purge,
@@ -42,6 +46,22 @@ def clip_job_run_task(clip_job_id: str) -> None:
         CLIP_JOB_RUNS.labels(provider, outcome).inc()
         if outcome != "not_queued":
             CLIP_JOB_RUN_SECONDS.labels(provider).observe(time.perf_counter() - started)
+
+
+# Every 15 seconds (croniter's sixth field): a dead worker's job runs again at most CLIP_JOB_STALLED_SECONDS plus
+# 15 s after its last heartbeat.
+@app.periodic(cron="* * * * * */15", periodic_id="every_15_seconds")
+@app.task(name=CLIP_JOBS_WORKER_LOST_TASK, queue=CLIP_QUEUE, pass_context=True)
+async def clip_jobs_worker_lost_task(context: JobContext, timestamp: int) -> None:
+    """Retry the clip job runs of workers that stopped sending heartbeats (killed, frozen, cut off): queued again, or
+    after the last attempt failed and refunded."""
+    job_manager = context.app.job_manager
+    stalled = await job_manager.get_stalled_jobs(
+        task_name=CLIP_JOB_RUN_TASK, seconds_since_heartbeat=settings.CLIP_JOB_STALLED_SECONDS
+    )
+    for stalled_job in stalled:
+        await sync_to_async(clip_job_worker_lost)(clip_job_id=uuid.UUID(stalled_job.task_kwargs["clip_job_id"]))
+        await job_manager.retry_job(stalled_job)
 
 
 @app.periodic(cron="* * * * *", periodic_id="every_minute")

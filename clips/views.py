@@ -2,9 +2,10 @@
 stored MP4 or poster, an exported film or an uploaded video, served to whoever holds its URL with HTTP Range support.
 
 No session or token is needed (the app's player and a `<video>` tag send no header): the signature
-in the URL is the permission. A bad signature and a missing file are both a plain 404. The file is
-streamed from the storage API in chunks, only the requested bytes, so it works the same on local
-files and S3, under gunicorn or any WSGI server.
+in the URL is the permission. A bad signature and a missing file are both a plain 404. On S3 the URL
+answers a redirect to a short-lived presigned URL of the object, so the store, not a web worker, serves
+the bytes (Range and slow clients included). On local files the file is streamed from the storage API
+in chunks, only the requested bytes, under gunicorn or any WSGI server.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.http import http_date, parse_http_date_safe
 from django.views.decorators.http import require_safe
@@ -28,6 +29,7 @@ from clips.selectors import project_overview_list, project_poster_clip_jobs, pro
 from clips.serializers import ProjectStateSerializer, SceneDraftSerializer
 from continuity.selectors import scene_draft_checks
 from directorstudio.errors import NotFound
+from directorstudio.storage import presigned_url
 from screenplays.selectors import screenplay_list, screenplay_scene_headings, screenplay_titles
 
 CHUNK_SIZE = 64 * 1024
@@ -86,7 +88,8 @@ def _modified_time(name: str) -> datetime | None:
 def serve_clip_file(
     request: HttpRequest, *, clip_job_id: uuid.UUID, user_id: uuid.UUID, signature: str, kind: str
 ) -> HttpResponse:
-    """Answer a GET or HEAD of a signed clip file: 200 whole, 206 a range, 416 out of range, 404 otherwise."""
+    """Answer a GET or HEAD of a signed clip file: 302 to the store's presigned URL (S3), or 200 whole, 206 a range,
+    416 out of range; 404 otherwise."""
     try:
         file_kind: ClipFileKind = clip_file_for_signature(
             clip_job_id=clip_job_id, user_id=user_id, kind=kind, signature=signature
@@ -97,6 +100,10 @@ def serve_clip_file(
     try:
         if not default_storage.exists(name):
             raise Http404()
+        store_url = presigned_url(default_storage, name, method=request.method)
+        if store_url:
+            # The presigned URL expires soon: no cache may keep this answer.
+            return HttpResponseRedirect(store_url, headers={"Cache-Control": "no-store"})
         size = default_storage.size(name)
     except (FileNotFoundError, OSError) as error:
         raise Http404() from error

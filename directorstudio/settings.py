@@ -307,6 +307,9 @@ POLLO_MAX_RETRIES = env.int("POLLO_MAX_RETRIES", default=4)
 # longer than this (a killed worker) is started again, up to CLIP_JOB_MAX_ATTEMPTS starts in all,
 # then failed and refunded.
 CLIP_JOB_PROCESSING_TIMEOUT_SECONDS = env.int("CLIP_JOB_PROCESSING_TIMEOUT_SECONDS", default=900)
+# Sooner than that: a job whose worker sent no heartbeat for this long (Procrastinate's workers send one
+# every 10 s) is started again, or after its last attempt failed and refunded; the timeout is the backstop.
+CLIP_JOB_STALLED_SECONDS = env.int("CLIP_JOB_STALLED_SECONDS", default=60)
 CLIP_JOB_MAX_ATTEMPTS = env.int("CLIP_JOB_MAX_ATTEMPTS", default=3)
 
 # --- Clip files (clips/downloads.py, clips/views.py) ---------------------------------------------
@@ -314,8 +317,8 @@ CLIP_JOB_MAX_ATTEMPTS = env.int("CLIP_JOB_MAX_ATTEMPTS", default=3)
 # trailing slash): where the app's player reaches this server.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Where clip files are kept: "local" (FileSystemStorage on MEDIA_ROOT) or "s3" (any S3-compatible
-# store, Supabase Storage included, through django-storages). Either way the app serves the files
-# itself, behind the signed URLs; the bucket stays private.
+# store, Supabase Storage included, through django-storages). The bucket stays private behind the
+# signed URLs: the app serves local files itself, and redirects to a short-lived presigned URL on S3.
 STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
 if STORAGE_BACKEND == "s3":
     from botocore.config import Config as BotocoreConfig

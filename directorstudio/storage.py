@@ -19,6 +19,9 @@ from storages.backends import s3
 
 from directorstudio.errors import NO_SPACE_ERRNOS, StorageFull, StorageUnavailable
 
+# How long a presigned URL of the store opens its object: enough to start a download, short so a leaked one soon dies.
+PRESIGNED_URL_SECONDS = 300
+
 # botocore's and s3transfer's errors for a store refused, timed out, or cut off mid-transfer.
 UNREACHABLE_STORE_ERRORS = (StoreConnectionError, HTTPClientError, IncompleteReadError, RetriesExceededError)
 
@@ -106,3 +109,12 @@ class FileSystemStorage(StorageErrorsMixin, storage.FileSystemStorage):
 
 class S3Storage(StorageErrorsMixin, s3.S3Storage):
     """Objects in an S3-compatible bucket (django-storages); a store down, slow or failing is StorageUnavailable."""
+
+
+def presigned_url(backend: storage.Storage, name: str, *, method: str = "GET") -> str | None:
+    """A short-lived URL where the store itself serves `name` for this HTTP method (Range and slow clients included);
+    None when the backend has none (local files), and the app serves the file."""
+    if not isinstance(backend, s3.S3Storage) or not backend.querystring_auth:
+        return None
+    with storage_errors():
+        return backend.url(name, expire=PRESIGNED_URL_SECONDS, http_method=method)

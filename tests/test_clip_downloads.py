@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import imageio_ffmpeg
 import pytest
 import requests
@@ -17,6 +18,7 @@ from django.test import Client
 from clips.downloads import POSTER, VIDEO, clip_download_url, clip_file_name, clip_files_save, clip_poster_url
 from clips.providers.local import LocalClipProvider
 from tests.gunicorn_server import gunicorn_serving
+from tests.test_storage import fetched
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 JOB = uuid.UUID("7d1c5f0e-2b4a-4c8e-9f3a-1e2d3c4b5a69")
@@ -44,6 +46,10 @@ def saved(media, rendered):
     """The rendered clip stored as JOB's files; the stored MP4 and poster bytes."""
     clip_files_save(clip_job_id=JOB, video_path=rendered.video_path, poster_path=rendered.poster_path)
     return rendered.video_path.read_bytes(), rendered.poster_path.read_bytes()
+
+
+# What the app itself serves (Range, conditional requests) only on local files: on S3 the store does (see below).
+local_files_only = pytest.mark.parametrize("store", ["local"], indirect=True)
 
 
 def path_of(url: str) -> str:
@@ -87,10 +93,10 @@ def test_saving_again_replaces_the_jobs_files(saved, tmp_path):
     clip_files_save(clip_job_id=JOB, video_path=tmp_path / "new.mp4", poster_path=tmp_path / "new.jpg")
 
     assert sorted(default_storage.listdir("clips")[1]) == sorted([f"{JOB}.mp4", f"{JOB}.jpg"])
-    response = Client().get(path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER)))
-    assert body(response) == b"new video"
+    assert fetched(clip_download_url(clip_job_id=JOB, user_id=OWNER)) == (200, b"new video")
 
 
+@local_files_only
 def test_the_video_is_served_whole_without_any_header(saved):
     video, _ = saved
 
@@ -107,6 +113,7 @@ def test_the_video_is_served_whole_without_any_header(saved):
     assert body(response) == video
 
 
+@local_files_only
 def test_the_poster_is_served_as_jpeg(saved):
     _, poster = saved
 
@@ -148,6 +155,7 @@ def test_a_signed_url_whose_file_is_missing_is_a_404(media):
     assert Client().get(path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER))).status_code == 404
 
 
+@local_files_only
 @pytest.mark.parametrize(
     ("header", "first", "last"),
     [
@@ -175,6 +183,7 @@ def test_range_requests_get_206_with_exactly_those_bytes(saved, header, first, l
     assert body(response) == video[start : end + 1]
 
 
+@local_files_only
 @pytest.mark.parametrize("header", ["bytes=999999999-", "bytes=-0"])
 def test_an_unsatisfiable_range_is_416_with_the_size(saved, header):
     video, _ = saved
@@ -185,6 +194,7 @@ def test_an_unsatisfiable_range_is_416_with_the_size(saved, header):
     assert response["Content-Range"] == f"bytes */{len(video)}"
 
 
+@local_files_only
 @pytest.mark.parametrize("header", ["items=0-10", "bytes=abc", "bytes=20-10", "bytes=-"])
 def test_a_range_header_not_understood_is_ignored(saved, header):
     video, _ = saved
@@ -195,6 +205,7 @@ def test_a_range_header_not_understood_is_ignored(saved, header):
     assert body(response) == video
 
 
+@local_files_only
 def test_head_answers_the_headers_without_a_body(saved):
     video, _ = saved
     url = path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER))
@@ -209,6 +220,7 @@ def test_head_answers_the_headers_without_a_body(saved):
     assert client.post(url).status_code == 405
 
 
+@local_files_only
 def test_conditional_requests(saved):
     video, _ = saved
     url = path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER))
@@ -228,7 +240,7 @@ def test_urls_survive_a_secret_key_rotation_with_fallbacks(saved, settings):
 
     settings.SECRET_KEY = "a-brand-new-secret-key-for-this-test"
     settings.SECRET_KEY_FALLBACKS = [old_key]
-    assert Client().get(url).status_code == 200
+    assert Client().get(url).status_code in (200, 302)
 
     settings.SECRET_KEY_FALLBACKS = []
     assert Client().get(url).status_code == 404
@@ -281,6 +293,33 @@ def test_s3_storage_is_configured_from_the_environment():
 
 
 @pytest.mark.parametrize("store", ["s3"], indirect=True)
+def test_on_s3_a_signed_url_redirects_to_the_store_which_serves_the_bytes_with_range(saved, store):
+    video, poster = saved
+    client = Client()
+
+    redirect = client.get(path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER)), HTTP_RANGE="bytes=1000-1999")
+    poster_redirect = client.get(path_of(clip_poster_url(clip_job_id=JOB, user_id=OWNER)))
+    head_redirect = client.head(path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER)))
+
+    assert redirect.status_code == 302 and not redirect.streaming and redirect.content == b""
+    assert redirect["Cache-Control"] == "no-store"
+    location = redirect["Location"]
+    assert location.startswith(f"{store.store.endpoint_url}/") and "Signature=" in location
+    part = httpx.get(location, headers={"Range": "bytes=1000-1999"}, timeout=10)
+    assert part.status_code == 206 and part.content == video[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(video)}"
+    whole = httpx.get(location, timeout=10)
+    assert whole.status_code == 200 and whole.content == video
+    assert whole.headers["Content-Type"] == "video/mp4"
+    assert httpx.get(poster_redirect["Location"], timeout=10).content == poster
+    head = httpx.head(head_redirect["Location"], timeout=10)
+    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(video))
+    # The presigned URL opens only its own object.
+    other = location.replace(f"{JOB}.mp4", f"{JOB}.jpg")
+    assert httpx.get(other, timeout=10).status_code == 403
+
+
+@pytest.mark.parametrize("store", ["s3"], indirect=True)
 def test_a_download_while_the_store_is_down_is_a_503_to_retry(saved, store):
     url = path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER))
 
@@ -290,7 +329,7 @@ def test_a_download_while_the_store_is_down_is_a_503_to_retry(saved, store):
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "The file store is unavailable" in response.content.decode()
-    assert Client().get(url, HTTP_RANGE="bytes=0-99").status_code == 206  # back again
+    assert Client().get(url, HTTP_RANGE="bytes=0-99").status_code == 302  # back again
 
 
 @pytest.mark.parametrize("store", ["s3"], indirect=True)
@@ -306,6 +345,7 @@ def test_a_store_that_hangs_is_a_503_after_the_read_timeout_not_a_held_worker(sa
     assert response.status_code == 503 and response["Retry-After"] == "5"
 
 
+@local_files_only
 def test_the_served_mp4_is_playable(saved, tmp_path):
     response = Client().get(path_of(clip_download_url(clip_job_id=JOB, user_id=OWNER)))
     downloaded = tmp_path / "downloaded.mp4"
@@ -321,6 +361,7 @@ def test_the_served_mp4_is_playable(saved, tmp_path):
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
+@local_files_only
 @pytest.mark.django_db
 def test_a_real_gunicorn_serves_ranges(saved, media, settings):
     """The signed URL works under gunicorn, not only Django's test client or runserver."""

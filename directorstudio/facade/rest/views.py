@@ -513,15 +513,11 @@ def _write_answer(
     return _answer(status, content_type=None, Content_Range=content_range, **_applied(parsed))
 
 
-def _caller(request: HttpRequest) -> FacadeCaller:
-    return facade_caller(request)
-
-
 @_answering_errors
 def relation_view(request: HttpRequest, name: str) -> HttpResponse:
     """GET, HEAD, POST, PATCH and DELETE on /rest/v1/<relation>."""
     _profile_check(request)
-    caller = _caller(request)
+    caller = facade_caller(request)
     relation = relation_get(name)
     if relation is None:
         close = [known for known in relation_names() if known.startswith(name[:4])] if name else []
@@ -544,7 +540,7 @@ def relation_view(request: HttpRequest, name: str) -> HttpResponse:
 def function_view(request: HttpRequest, name: str) -> HttpResponse:
     """POST (and GET for read-only functions) /rest/v1/rpc/<name>: the allow-listed functions over the services."""
     _profile_check(request)
-    caller = _caller(request)
+    caller = facade_caller(request)
     function = function_get(name)
     if request.method == "GET":
         arguments: Any = {key: value for key, value in request.GET.items() if key != "apikey"}
