@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from directorstudio.accounts.models import User
+from directorstudio.facade.keys import anon_key_issue
 from tests.seaweedfs import S3Store, seaweedfs
 from tests.stores import LocalStore, S3StoreUnderTest
 from tests.tokens import signed_in
@@ -43,6 +44,12 @@ def store(request, settings, tmp_path) -> LocalStore | S3StoreUnderTest:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def anon_key() -> str:
+    """The project's anon key, as `manage.py supabase_anon_key` prints it."""
+    return anon_key_issue()
 
 
 @pytest.fixture

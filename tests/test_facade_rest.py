@@ -17,7 +17,6 @@ from clips.services import clip_job_submit
 from continuity.models import Telemetry
 from credits.models import CreditsLedger
 from credits.services import credits_grant, ledger_claim_first_clip
-from directorstudio.facade.keys import anon_key_issue
 from screenplays.models import Screenplay, ScreenplayRevision
 from tests.gunicorn_server import gunicorn_serving
 from tests.tokens import make_supabase_token
@@ -26,11 +25,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ALICE_KEY = "a" * 64
 BOB_KEY = "b" * 64
-
-
-@pytest.fixture
-def anon_key() -> str:
-    return anon_key_issue()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from clips.downloads import clip_files_save
 from clips.models import ClipJob, StorageObject
 from clips.providers.local import LocalClipProvider
 from directorstudio.accounts.models import User
-from directorstudio.facade.keys import anon_key_issue
 from directorstudio.facade.storage.signing import object_token_sign
 from tests.gunicorn_server import gunicorn_serving
 from tests.tokens import make_supabase_token
@@ -47,21 +46,6 @@ def media(settings, tmp_path):
     """A fresh MEDIA_ROOT on the local file storage."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
-
-
-@pytest.fixture
-def anon_key() -> str:
-    return anon_key_issue()
-
-
-@pytest.fixture
-def alice() -> User:
-    return User.objects.create_user("alice@example.com")
-
-
-@pytest.fixture
-def bob() -> User:
-    return User.objects.create_user("bob@example.com")
 
 
 def storage_of(url: str, anon_key: str, user: User | None = None):
