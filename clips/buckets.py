@@ -12,7 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.http import http_date
 
 from clips import downloads
@@ -26,7 +26,7 @@ from clips.services import (
     storage_objects_remove,
     video_object_upload,
 )
-from clips.views import parse_range, read_range
+from clips.views import stored_file_response
 from directorstudio.errors import NotFound
 from directorstudio.facade.storage.buckets import Bucket, ObjectUpload, StoredObject, buckets
 from directorstudio.facade.storage.errors import StorageError
@@ -57,21 +57,9 @@ class StoredFileResponses:
         store_url = presigned_url(default_storage, obj.storage_name, method=request.method) if signed else None
         if store_url and download is None:
             return HttpResponseRedirect(store_url, headers={"Cache-Control": "no-store"})
-        if obj.etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            return HttpResponse(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
-        status, start, length = 200, 0, obj.size
-        range_header = request.headers.get("Range")
-        byte_range = parse_range(range_header, obj.size) if range_header else None
-        if byte_range is False:
-            return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{obj.size}"})
-        if byte_range:
-            first, last = byte_range
-            status, start, length = 206, first, last - first + 1
-            headers["Content-Range"] = f"bytes {first}-{last}/{obj.size}"
-        headers["Content-Length"] = str(length)
-        if request.method == "HEAD":
-            return HttpResponse(status=status, headers=headers)
-        return StreamingHttpResponse(read_range(obj.storage_name, start, length), status=status, headers=headers)
+        return stored_file_response(
+            request, name=obj.storage_name, size=obj.size, headers=headers, etag=obj.etag, modified=obj.updated_at
+        )
 
 
 def _stored_object(obj: StorageObject) -> StoredObject:

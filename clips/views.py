@@ -121,6 +121,20 @@ def serve_clip_file(
     if modified:
         headers["Last-Modified"] = http_date(modified.timestamp())
 
+    return stored_file_response(request, name=name, size=size, headers=headers, etag=etag, modified=modified)
+
+
+def stored_file_response(
+    request: HttpRequest,
+    *,
+    name: str,
+    size: int,
+    headers: dict[str, str],
+    etag: str | None,
+    modified: datetime | None,
+) -> HttpResponse:
+    """A stored file's answer to GET or HEAD: 304 for a matching `If-None-Match`, 206 a range, 416 out of range,
+    else 200 whole, streamed from the storage API in chunks (only the requested bytes)."""
     if etag and etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         return HttpResponse(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
 
@@ -135,8 +149,8 @@ def serve_clip_file(
     if byte_range:
         first, last = byte_range
         status, start, length = 206, first, last - first + 1
-        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-    headers["Content-Length"] = str(length)
+        headers = {**headers, "Content-Range": f"bytes {first}-{last}/{size}"}
+    headers = {**headers, "Content-Length": str(length)}
 
     if request.method == "HEAD":
         return HttpResponse(status=status, headers=headers)
