@@ -4,21 +4,23 @@ Run from the checkout: `.venv/bin/python bench/http_bench.py` (about 2 minutes o
 `--soak-seconds 600` for the 10-minute soak). It needs `wrk` (Debian: `apt-get install -y wrk`);
 without it a bounded Python load generator is used, which saturates before the servers do.
 
-It creates its own database, bench_http, on the embedded PostgreSQL server (or the server of
-BENCH_DATABASE_URL's `postgres` database), migrates it, fills it, and drops it at the end, even on
-failure. Then it starts, with `gunicorn -c gunicorn.conf.py` (2 sync workers, DEBUG=0, 127.0.0.1
-only), the project and bench/floor.py, a WSGI app without a framework doing the same work, checks
-that both answer the same JSON, and loads them alternately (project, floor, project, floor, ...)
-with `wrk -t2 -c8` on:
+It creates its own database, bench_http (BENCH_HTTP_DATABASE names another, for two runs at once),
+on the embedded PostgreSQL server (or the server of BENCH_DATABASE_URL's `postgres` database),
+migrates it, fills it, and drops it at the end, even on failure. Then it starts, with `gunicorn -c
+gunicorn.conf.py` (2 sync workers, DEBUG=0, 127.0.0.1 only), the project and bench/floor.py, a WSGI
+app without a framework doing the same work, checks that both answer the same JSON, and loads them
+alternately (project, floor, project, floor, ...) with `wrk -t2 -c8` on:
 
 1. the status poll, `GET /api/v1/clip_jobs/<id>/`, of a user owning 1,000 clip jobs (among 100,000);
 2. a 500-scene project's `GET /api/v1/scene_drafts/?project_id=<id>&limit=1000`.
 
-It prints, per case and server, the median over the rounds of wrk's median and p99 latency and of
-its requests/s, and the ratio project / floor. Then it times the reorder of a 1,000-scene project
-(`POST /api/v1/scene_drafts/reorder/`, and the SQL statements it runs) and, with `--soak-seconds`,
-loads the status poll for that long with the workers' RSS at the start and the end (worker
-recycling is turned off for the soak, so the same two processes serve it all).
+`--cases` picks some of them (poll, facade-poll, scenes, facade-scenes; by default all four, the
+last two the facade's own calls against the same floor). It prints, per case and server, the median
+over the rounds of wrk's median and p99 latency and of its requests/s, and the ratio project /
+floor. Then it times the reorder of a 1,000-scene project (`POST /api/v1/scene_drafts/reorder/`, and
+the SQL statements it runs) and, with `--soak-seconds`, loads the status poll for that long with the
+workers' RSS at the start and the end (worker recycling is turned off for the soak, so the same two
+processes serve it all).
 
 The table goes to stdout, progress to stderr.
 """
@@ -59,7 +61,8 @@ from harness import (
     script_start,
 )
 
-BENCH_DATABASE = "bench_http"
+# BENCH_HTTP_DATABASE names another database, for two runs on one server at the same time.
+BENCH_DATABASE = os.environ.get("BENCH_HTTP_DATABASE", "bench_http")
 
 WORKERS = 2
 OTHER_USERS = 99
@@ -396,6 +399,14 @@ def soak_bench(env: dict[str, str], log_dir: Path, data: Data, args: argparse.Na
     return Soak(seconds=args.soak_seconds, load=run, rss_start=rss_start, rss_end=rss_end)
 
 
+CASES = {
+    "poll": "status poll `GET /api/v1/clip_jobs/<id>/`",
+    "facade-poll": "status poll `GET /rest/v1/clip_jobs?id=eq.<id>&select=*` (one object)",
+    "scenes": f"{PROJECT_SCENES}-scene list `GET /api/v1/scene_drafts/`",
+    "facade-scenes": f"{PROJECT_SCENES}-scene list `GET /rest/v1/scene_drafts?project_id=eq.<id>`",
+}
+
+
 # --- The report ---------------------------------------------------------------------------------
 
 
@@ -451,7 +462,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections (default 8)")
     parser.add_argument("--soak-seconds", type=int, default=0, help="soak the status poll this long (default: none)")
+    parser.add_argument(
+        "--cases",
+        default=",".join(CASES),
+        help=f"the cases to load, comma-separated among {', '.join(CASES)} (default all)",
+    )
     args = parser.parse_args()
+    if unknown := set(args.cases.split(",")) - set(CASES):
+        parser.error(f"--cases: unknown {', '.join(sorted(unknown))}; known are {', '.join(CASES)}")
     if not (1 <= args.rounds <= 10 and 1 <= args.seconds <= 60 and 1 <= args.threads <= 8):
         parser.error("--rounds must be 1..10, --seconds 1..60, --threads 1..8")
     if not (1 <= args.connections <= 64 and 0 <= args.soak_seconds <= 3600):
@@ -503,10 +521,14 @@ def main() -> int:
         for server in servers:
             server.wait_ready(poll.path, headers)
         pairs = {
-            "status poll `GET /api/v1/clip_jobs/<id>/`": [poll, poll],
-            "status poll `GET /rest/v1/clip_jobs?id=eq.<id>&select=*` (one object)": [facade_poll, poll],
-            f"{PROJECT_SCENES}-scene list `GET /api/v1/scene_drafts/`": [scenes, scenes],
-            f"{PROJECT_SCENES}-scene list `GET /rest/v1/scene_drafts?project_id=eq.<id>`": [facade_scenes, scenes],
+            CASES[key]: requests
+            for key, requests in {
+                "poll": [poll, poll],
+                "facade-poll": [facade_poll, poll],
+                "scenes": [scenes, scenes],
+                "facade-scenes": [facade_scenes, scenes],
+            }.items()
+            if key in args.cases.split(",")
         }
         for requests in pairs.values():
             same_answer(servers, requests)

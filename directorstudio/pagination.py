@@ -1,5 +1,6 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -19,10 +20,18 @@ class RowPagination(BasePagination):
     offset_query_param = "offset"
 
     def paginate_queryset(self, queryset, request, view=None):
+        offset, limit = self.page_bounds(request)
+        return self.page_rows(list(queryset[offset : offset + limit + 1]))
+
+    def page_bounds(self, request: Request) -> tuple[int, int]:
+        """The page's offset and limit as the request asks for them (a 400 for a bad one); read one more row."""
         self.request = request
         self.limit = min(self._read_int(request, self.limit_query_param, self.default_limit, minimum=1), self.max_limit)
         self.offset = self._read_int(request, self.offset_query_param, 0, minimum=0, maximum=self.max_offset)
-        rows = list(queryset[self.offset : self.offset + self.limit + 1])
+        return self.offset, self.limit
+
+    def page_rows(self, rows: list) -> list:
+        """The page of `rows`, read from `page_bounds` with one row more: that row says a next page exists."""
         self.has_next = len(rows) > self.limit
         return rows[: self.limit]
 

@@ -13,6 +13,9 @@ from rest_framework.utils.encoders import JSONEncoder
 ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 LINE_SEPARATOR = "\u2028".encode()
 PARAGRAPH_SEPARATOR = "\u2029".encode()
+# The first byte of both separators in UTF-8. Looking for one byte is a memchr; looking for the two
+# three-byte sequences took a 200 kB answer four times as long as orjson took to write it.
+SEPARATORS_LEAD = LINE_SEPARATOR[:1]
 DRF_DEFAULT = JSONEncoder().default
 
 
@@ -32,7 +35,7 @@ class FastJSONRenderer(JSONRenderer):
             return super().render(data, accepted_media_type, renderer_context)
         content = orjson.dumps(data, default=DRF_DEFAULT, option=ORJSON_OPTIONS)
         # DRF escapes these two characters so that the JSON is also valid JavaScript; so does this.
-        if LINE_SEPARATOR in content or PARAGRAPH_SEPARATOR in content:
+        if SEPARATORS_LEAD in content and (LINE_SEPARATOR in content or PARAGRAPH_SEPARATOR in content):
             content = content.replace(LINE_SEPARATOR, b"\\u2028").replace(PARAGRAPH_SEPARATOR, b"\\u2029")
         return content
 

@@ -29,6 +29,7 @@ from directorstudio.facade.rest.compiler import (
     typed_value,
 )
 from directorstudio.facade.rest.grammar import Filter, Logic
+from directorstudio.querysets import answer_column
 
 if TYPE_CHECKING:
     from directorstudio.facade.rest.views import RestRequest
@@ -116,7 +117,11 @@ def _compile(parsed: RestRequest, flat: list[Filter], offset: int, limit: int) -
         queryset = queryset.filter(*conditions)
     if parsed.order:
         queryset = queryset.order_by(*ordering_build(scope, parsed.order))
-    queryset = queryset[offset : offset + limit].values(*projection.fetch)
+    # Timestamps and UUIDs come as the text orjson would write of them (see answer_column).
+    model = parsed.relation.model
+    queryset = queryset[offset : offset + limit].values_list(
+        *(answer_column(model._meta.get_field(attname)) for attname in projection.fetch)
+    )
     compiler = queryset.query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
     if compiler.get_converters([column for column, _, _ in compiler.select]):
