@@ -1,4 +1,4 @@
-"""Measure the admin changelists and the REST API lists on big tables: wall time and SQL queries per request.
+"""Measure the admin changelists, the operations page and the REST API lists on big tables: time and SQL queries.
 
 Run from the checkout: `DEBUG=1 .venv/bin/python bench/run.py [--rows 1000000] [--reuse] [--drop]`.
 The benchmark keeps its own database, bench_directorstudio, on the embedded PostgreSQL server;
@@ -81,7 +81,48 @@ FROM ("""
 """
 )
 
-LOADS = {"clip_jobs": CLIP_JOBS_SQL, "scene_drafts": SCENE_DRAFTS_SQL, "continuity_logs": CONTINUITY_LOGS_SQL}
+# One ledger row per owner; the movements' sum is written into its balance once they are loaded.
+CREDITS_LEDGER_SQL = """
+INSERT INTO credits_ledger (id, user_key, credits, user_id, updated_at)
+SELECT gen_random_uuid(), 'bench-key-' || owner, 0, md5('bench-user-' || owner)::uuid, now()
+FROM (SELECT g::text AS owner FROM generate_series(0, %(users)s - 1) AS g UNION ALL SELECT %(small)s) AS o
+"""
+CREDITS_LEDGER_BALANCES_SQL = """
+UPDATE credits_ledger AS ledger SET credits = moved.total
+FROM (SELECT ledger_id, SUM(amount) AS total FROM credits_movements GROUP BY ledger_id) AS moved
+WHERE ledger.id = moved.ledger_id
+"""
+
+# Each owner's k-th movement (k counts from 0): a purchase of 10 every 10th, a clip job's refund every 20th
+# (k = 5, 25, ...), otherwise a clip job's credit spent; balance_after is the running sum in closed form, and
+# an owner's movements are made in k order, spread over the past year (the owner's last one the latest).
+CREDIT_MOVEMENTS_SQL = (
+    """
+INSERT INTO credits_movements (id, ledger_id, user_key, amount, balance_after, reason, note, clip_job_id,
+                               app_store_transaction_id, created_at)
+SELECT gen_random_uuid(), ledger.id, ledger.user_key, m.amount,
+       10 * (k / 10 + 1) + (k + 15) / 20 - (k + 1 - (k / 10 + 1) - (k + 15) / 20), m.reason, '',
+       CASE WHEN m.reason <> 'purchase' THEN md5('bench-job-' || owner || '-' || g)::uuid END,
+       CASE WHEN m.reason = 'purchase' THEN 'bench-' || owner || '-' || g END,
+       now() - ((%(per_owner)s - k) * step + g %% step) * interval '1 second'
+FROM ("""
+    + ROWS_SQL
+    + """) AS r
+JOIN credits_ledger AS ledger ON ledger.user_key = 'bench-key-' || r.owner,
+LATERAL (SELECT (g - 1) / %(users)s AS k, 31536000 / %(per_owner)s AS step) AS n,
+LATERAL (
+    SELECT CASE WHEN k %% 10 = 0 THEN 10 WHEN k %% 20 = 5 THEN 1 ELSE -1 END AS amount,
+           CASE WHEN k %% 10 = 0 THEN 'purchase' WHEN k %% 20 = 5 THEN 'clip_job_refund' ELSE 'clip_job' END AS reason
+) AS m
+"""
+)
+
+LOADS = {
+    "clip_jobs": CLIP_JOBS_SQL,
+    "scene_drafts": SCENE_DRAFTS_SQL,
+    "continuity_logs": CONTINUITY_LOGS_SQL,
+    "credits_movements": CREDIT_MOVEMENTS_SQL,
+}
 SUBJECTS = [
     "A lighthouse at dusk",
     "Two detectives argue in the rain",
@@ -123,7 +164,10 @@ def prepare_database(*, drop: bool) -> None:
 
 
 def load_rows(rows: int, *, reuse: bool) -> None:
-    """Fill the three big tables with `rows` rows each over USERS users, plus SMALL_USER_ROWS for the small user."""
+    """Fill the four big tables with `rows` rows each over USERS users, plus SMALL_USER_ROWS for the small user.
+
+    Each owner also gets one ledger row, whose balance is the sum of its movements.
+    """
     from django.db import connection
 
     expected = rows + SMALL_USER_ROWS
@@ -136,20 +180,22 @@ def load_rows(rows: int, *, reuse: bool) -> None:
             print(f"Reusing {BENCH_DATABASE}: {expected:,} rows in each table.", file=sys.stderr)
             return
         # CASCADE: tables of the server's own that reference these (continuity_scene_links) go empty with them.
-        cursor.execute(f"TRUNCATE {', '.join(LOADS)} CASCADE")
+        cursor.execute(f"TRUNCATE {', '.join(LOADS)}, credits_ledger CASCADE")
         started = time.perf_counter()
+        cursor.execute(CREDITS_LEDGER_SQL, {"users": USERS, "small": SMALL_USER})
+        common = {"subjects": SUBJECTS, "per_owner": -(-rows // USERS)}
         for table, sql in LOADS.items():
             table_started = time.perf_counter()
             for first in range(1, rows + 1, LOAD_CHUNK):
                 last = min(first + LOAD_CHUNK - 1, rows)
-                cursor.execute(sql, {"owner": None, "users": USERS, "subjects": SUBJECTS, "first": first, "last": last})
+                cursor.execute(sql, {**common, "owner": None, "users": USERS, "first": first, "last": last})
             print(f"Loaded {rows:,} rows into {table} in {time.perf_counter() - table_started:.1f} s.", file=sys.stderr)
         for sql in LOADS.values():
             # The small user's rows are rows 1..SMALL_USER_ROWS again, with another owner.
-            cursor.execute(
-                sql, {"owner": SMALL_USER, "users": 1, "subjects": SUBJECTS, "first": 1, "last": SMALL_USER_ROWS}
-            )
-        cursor.execute(f"VACUUM (ANALYZE) {', '.join(LOADS)}")
+            small = {"owner": SMALL_USER, "users": 1, "per_owner": SMALL_USER_ROWS, "first": 1, "last": SMALL_USER_ROWS}
+            cursor.execute(sql, {**common, **small})
+        cursor.execute(CREDITS_LEDGER_BALANCES_SQL)
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(LOADS)}, credits_ledger")
         print(f"Loaded and analyzed everything in {time.perf_counter() - started:.1f} s.", file=sys.stderr)
 
 
@@ -200,7 +246,7 @@ def is_date_hierarchy_query(sql: str) -> bool:
 
 
 def admin_results() -> list[Result]:
-    """Measure the changelists of the three big tables as a superuser."""
+    """Measure the changelists of the three big tables and the operations page as a superuser."""
     from django.test import Client
     from django.utils import timezone
 
@@ -243,6 +289,8 @@ def admin_results() -> list[Result]:
         common = [("page 1", ""), ("page 500", "p=500"), *specific[:1], ("search: user_id", f"q={big_user}")]
         for case, query in common + specific[1:]:
             results.append(measure(client, f"admin {table}", case, f"{url}?{query}" if query else url))
+    # Every clip job and every credit movement feed it: counts, timings, the credits per day, the reconcile.
+    results.append(measure(client, "admin operations", "the whole page", "/admin/operations/"))
     return results
 
 
@@ -334,7 +382,7 @@ def main() -> None:
     started = time.perf_counter()
     results = admin_results() + api_results()
     print(f"Measured in {time.perf_counter() - started:.0f} s.", file=sys.stderr)
-    print(f"### {args.rows:,} rows in clip_jobs, scene_drafts and continuity_logs, {USERS} users\n")
+    print(f"### {args.rows:,} rows in clip_jobs, scene_drafts, continuity_logs and credits_movements, {USERS} users\n")
     print(markdown_table(results))
     plans = slow_query_plans(results)
     if plans:

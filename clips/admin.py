@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from clips.models import ClipJob, FilmExport, ProjectOverview, SceneDraft, VideoUpload
 from clips.selectors import (
+    UNFINISHED_STATUSES,
     clip_job_latest_failures,
     clip_job_queue_head,
     clip_job_timings,
@@ -23,7 +24,7 @@ from clips.selectors import (
 )
 from clips.services import clip_job_requeue, clip_job_staff_cancel
 from credits.charts import credits_flow_chart
-from credits.selectors import credits_daily_flows, ledger_discrepancies
+from credits.selectors import credits_daily_flows, ledger_latest_movement_mismatches
 from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, ReadOnlyModelAdmin, RowsAction, text_start
 
 
@@ -59,8 +60,15 @@ class SceneDraftAdmin(DirectorStudioModelAdmin):
     )
 
 
+# Why a clip job is never deleted in the admin.
+CLIP_JOB_HISTORY_STAYS = (
+    "Clip jobs are never deleted: the credit movements that paid for and refunded each one, and its runs, refer to "
+    "it. Cancel and refund a queued or stalled job instead."
+)
+
+
 @admin.register(ClipJob)
-class ClipJobAdmin(DirectorStudioModelAdmin):
+class ClipJobAdmin(ReadOnlyModelAdmin):
     """Clip jobs, read-only: the app submits them (paying a credit), workers run them, staff requeue or cancel."""
 
     list_display = (
@@ -91,12 +99,7 @@ class ClipJobAdmin(DirectorStudioModelAdmin):
     # Every state change goes through the clip job services: the actions below, the app and the workers.
     readonly_fields = ("attempts", "credits")
     actions = ("requeue", "cancel_and_refund")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ClipJob | None = None) -> bool:
-        return False
+    no_delete_reason = CLIP_JOB_HISTORY_STAYS
 
     @admin.display(description="attempts")
     def attempts(self, job: ClipJob) -> str:
@@ -199,7 +202,8 @@ class FilmExportAdmin(ReadOnlyModelAdmin):
     ordering = ("-created_at",)
 
 
-# The operations page: recent figures over these periods, the credits of these many days.
+# The operations page: recent figures over these periods (finished jobs are counted over the last), the credits
+# of these many days.
 TIMING_PERIODS = (("the last 24 hours", timedelta(days=1)), ("the last 30 days", timedelta(days=30)))
 CREDIT_DAYS = 30
 LATEST_FAILURES = 10
@@ -214,6 +218,8 @@ def operations_view(request: HttpRequest) -> TemplateResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     days = credits_daily_flows(start=today - timedelta(days=CREDIT_DAYS - 1), end=today)
+    finished_period, finished_span = TIMING_PERIODS[-1]
+    finished_since = now - finished_span
     return TemplateResponse(
         request,
         "admin/operations.html",
@@ -221,7 +227,10 @@ def operations_view(request: HttpRequest) -> TemplateResponse:
             **admin.site.each_context(request),
             "title": "Operations",
             "now": now,
-            "by_status": clip_jobs_by_status(),
+            "by_status": clip_jobs_by_status(finished_since=finished_since),
+            "unfinished_statuses": UNFINISHED_STATUSES,
+            "finished_period": finished_period,
+            "finished_since": finished_since,
             "queue": clip_job_queue_head(),
             "provider": settings.CLIP_PROVIDER,
             "timings": [(label, clip_job_timings(since=now - period)) for label, period in TIMING_PERIODS],
@@ -232,7 +241,7 @@ def operations_view(request: HttpRequest) -> TemplateResponse:
             "failures": clip_job_latest_failures(limit=LATEST_FAILURES),
             "days": days,
             "chart": credits_flow_chart(days),
-            "discrepancies": ledger_discrepancies()[:DISCREPANCIES_SHOWN],
+            "discrepancies": ledger_latest_movement_mismatches()[:DISCREPANCIES_SHOWN],
         },
     )
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db.models import Aggregate, Count, F, FloatField, Func, Min, Q, QuerySet, Value
 from django.db.models.functions import Lower, StrIndex, Substr
 from django.utils import timezone
@@ -36,15 +37,17 @@ def clip_jobs_stalled(*, now: datetime | None = None) -> QuerySet[ClipJob]:
     )
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's continuous percentile of a value: percentile_cont(fraction) WITHIN GROUP (ORDER BY value)."""
+class PercentilesCont(Aggregate):
+    """PostgreSQL's continuous percentiles of a value, from one sort: percentile_cont(ARRAY[fractions]) WITHIN
+    GROUP (ORDER BY value), an array of them in the fractions' order (NULL over no rows).
+    """
 
     function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+    template = "%(function)s(ARRAY[%(fractions)s]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(FloatField())
 
-    def __init__(self, expression, fraction: float, **extra) -> None:
-        super().__init__(expression, fraction=float(fraction), **extra)
+    def __init__(self, expression, fractions: tuple[float, ...], **extra) -> None:
+        super().__init__(expression, fractions=", ".join(str(float(fraction)) for fraction in fractions), **extra)
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,19 @@ class ClipJobTimings:
         return self.failed / finished if finished else None
 
 
-def clip_jobs_by_status() -> dict[str, int]:
-    """Every user's clip jobs counted by status, every status listed."""
-    counts = dict(ClipJob.objects.order_by().values_list("status").annotate(count=Count("*")))
+UNFINISHED_STATUSES = [ClipJob.Status.QUEUED, ClipJob.Status.PROCESSING]
+
+
+def clip_jobs_by_status(*, finished_since: datetime) -> dict[str, int]:
+    """Every user's clip jobs by status, every status listed: all unfinished ones, the rest submitted since then.
+
+    Each count reads an index only: the unfinished jobs' index, and the submission index's recent part.
+    """
+    unfinished = ClipJob.objects.filter(status__in=UNFINISHED_STATUSES)
+    finished = ClipJob.objects.filter(submitted_at__gte=finished_since).exclude(status__in=UNFINISHED_STATUSES)
+    counts = {}
+    for jobs in (unfinished, finished):
+        counts.update(jobs.order_by().values_list("status").annotate(count=Count("*")))
     return {status: counts.get(status, 0) for status in ClipJob.Status.values}
 
 
@@ -74,17 +87,16 @@ def clip_job_queue_head() -> dict:
 
 
 def clip_job_timings(*, since: datetime) -> ClipJobTimings:
-    """How the jobs submitted since `since` fared, in one pass over the submission index."""
+    """How the jobs submitted since `since` fared, from the submission index alone (it carries the rest)."""
     seconds = Func(F("completed_at") - F("submitted_at"), template="EXTRACT(EPOCH FROM %(expressions)s)")
     completed = Q(status=ClipJob.Status.COMPLETED, completed_at__isnull=False)
-    return ClipJobTimings(
-        **ClipJob.objects.filter(submitted_at__gte=since).aggregate(
-            completed=Count("id", filter=completed),
-            failed=Count("id", filter=Q(status=ClipJob.Status.FAILED)),
-            median_seconds=PercentileCont(seconds, 0.5, filter=completed),
-            p95_seconds=PercentileCont(seconds, 0.95, filter=completed),
-        )
+    figures = ClipJob.objects.filter(submitted_at__gte=since).aggregate(
+        completed=Count("status", filter=completed),
+        failed=Count("status", filter=Q(status=ClipJob.Status.FAILED)),
+        percentiles=PercentilesCont(seconds, (0.5, 0.95), filter=completed),
     )
+    median_seconds, p95_seconds = figures.pop("percentiles") or (None, None)
+    return ClipJobTimings(**figures, median_seconds=median_seconds, p95_seconds=p95_seconds)
 
 
 def clip_job_latest_failures(*, limit: int) -> QuerySet[ClipJob]:

@@ -14,7 +14,7 @@ from continuity.models import (
     TelemetryPerformance,
 )
 from continuity.services import telemetry_update
-from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, json_summary
+from directorstudio.admin import DatabaseViewAdmin, DirectorStudioModelAdmin, ReadOnlyModelAdmin, json_summary
 
 
 class PerformanceCategoryFilter(admin.SimpleListFilter):
@@ -86,7 +86,13 @@ class IssueRuleFilter(admin.SimpleListFilter):
 
 
 @admin.register(ContinuityLog)
-class ContinuityLogAdmin(DirectorStudioModelAdmin):
+class ContinuityLogAdmin(ReadOnlyModelAdmin):
+    """The validations the continuity engine recorded, read-only."""
+
+    no_delete_reason = (
+        "Continuity logs are the validations the continuity engine recorded: they are never added, changed or "
+        "deleted by hand, so each scene's history and the analytics show what was checked."
+    )
     list_display = ("scene_id", "confidence", "passed", "issues_summary", "owner", "timestamp")
     list_display_links = ("scene_id", "confidence")
     search_fields = ("=id", "=user_id", "=scene_id")

@@ -59,6 +59,8 @@ class ContinuityLog(models.Model):
             models.Index(fields=["user_id", "-timestamp"], name="continuity_logs_user_time_idx"),
             models.Index(fields=["user_id", "scene_id"], name="continuity_logs_user_scene_idx"),
             models.Index(fields=["timestamp"], name="continuity_logs_timestamp_idx"),
+            # The admin's search by scene, newest first.
+            models.Index(fields=["scene_id", "-timestamp"], name="continuity_logs_scene_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(

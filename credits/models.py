@@ -79,8 +79,12 @@ class CreditMovement(models.Model):
         ordering = ["-created_at"]
         verbose_name = "credit movement"
         indexes = [
-            models.Index(fields=["ledger", "-created_at"], name="credits_movements_ledger_idx"),
-            models.Index(fields=["-created_at"], name="credits_movements_created_idx"),
+            # With the balance each left, and each day's reasons and amounts, read from the index only (the
+            # operations page's check of every balance, and its credits per day).
+            models.Index(
+                fields=["ledger", "-created_at"], include=["balance_after"], name="credits_movements_ledger_idx"
+            ),
+            models.Index(fields=["-created_at"], include=["reason", "amount"], name="credits_movements_created_idx"),
             models.Index(fields=["user_key"], name="credits_movements_key_idx"),
         ]
         constraints = [

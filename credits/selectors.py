@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Q, QuerySet, Sum, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -26,6 +26,21 @@ def ledger_discrepancies() -> QuerySet[CreditsLedger]:
     """Ledger rows whose balance differs from the sum of their movements, each with that sum as `moved`."""
     return (
         CreditsLedger.objects.annotate(moved=Coalesce(Sum("movements__amount"), Value(0)))
+        .exclude(credits=F("moved"))
+        .order_by("user_key")
+    )
+
+
+def ledger_latest_movement_mismatches() -> QuerySet[CreditsLedger]:
+    """Ledger rows whose balance is not the one their latest movement left (0 without one), it as `moved`.
+
+    One probe of the ledger's movements index per row, where ledger_discrepancies sums every movement: a
+    balance changed outside the credits services shows here; a movement changed or removed afterwards
+    shows only in ledger_discrepancies (`manage.py credits_reconcile`).
+    """
+    latest = CreditMovement.objects.filter(ledger=OuterRef("pk")).order_by("-created_at").values("balance_after")
+    return (
+        CreditsLedger.objects.annotate(moved=Coalesce(Subquery(latest[:1]), Value(0)))
         .exclude(credits=F("moved"))
         .order_by("user_key")
     )

@@ -1,5 +1,6 @@
 """The admin, page by page: CRUD over every table, listing of every view, access and query budgets."""
 
+import html
 import re
 import uuid
 from collections.abc import Callable
@@ -8,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import quote
 from django.db import connection, models
@@ -295,8 +297,10 @@ def test_search_finds_the_row(admin_client, case: TableCase):
     assert other not in results
 
 
-# Clip jobs are submitted by the app (paying a credit) and change only through the clip job services.
-ADDABLE = [case for case in TABLES if case.model is not ClipJob]
+# Records nobody adds, changes or deletes by hand: clip jobs (the app submits them paying a credit, and they
+# change only through the clip job services) and continuity logs (the engine's validations).
+RECORDS = (ClipJob, ContinuityLog)
+ADDABLE = [case for case in TABLES if case.model not in RECORDS]
 # A ledger row's key and owner are fixed once added; its balance moves through grants (tests/test_credits_ledger.py).
 CHANGEABLE = [case for case in ADDABLE if case.model is not CreditsLedger]
 
@@ -322,8 +326,6 @@ def test_change_form_updates_the_row(admin_client, case: TableCase):
     assert admin_client.get(admin_url(case.model, "change", row)).status_code == 200
     data = {**case.add_data(), **case.inline_data}
     data.update({name: str(value).lower() if isinstance(value, bool) else value for name, value in case.change.items()})
-    if case.model is ContinuityLog:
-        data["passed"] = "on"
     if "props" in case.change:
         data["props"] = '["lamp", "rope"]'
 
@@ -339,7 +341,7 @@ def test_change_form_updates_the_row(admin_client, case: TableCase):
     assert len(history.context["action_list"]) == 2
 
 
-@pytest.mark.parametrize("case", [case for case in TABLES if case.model is not CreditsLedger], ids=str)
+@pytest.mark.parametrize("case", [case for case in ADDABLE if case.model is not CreditsLedger], ids=str)
 def test_delete_confirmation_deletes_the_row(admin_client, case: TableCase):
     row, kept = case.make(1), case.make(2)
     confirmation = admin_client.get(admin_url(case.model, "delete", row))
@@ -391,10 +393,17 @@ def test_an_owner_and_a_ledger_key_are_shown_but_not_editable_once_added(admin_c
     assert admin_client.get(admin_url(type(row), "add")).context["adminform"].form.fields.keys() >= fixed
 
 
-@pytest.mark.parametrize("model", [CreditsLedger, CreditMovement])
-def test_credits_history_offers_no_delete_and_says_why(admin_client, model):
-    ledger = credits_grant(ledger_id=make_ledger(1).pk, amount=5, note="welcome", staff_user_id=None)
-    row = ledger if model is CreditsLedger else ledger.movements.get()
+def make_movement(n: int) -> CreditMovement:
+    return credits_grant(ledger_id=make_ledger(n).pk, amount=5, note="welcome", staff_user_id=None).movements.get()
+
+
+@pytest.mark.parametrize(
+    "make", [make_ledger, make_movement, make_clip_job, make_continuity_log], ids=lambda make: make.__name__[5:]
+)
+def test_history_that_must_stay_offers_no_delete_and_says_why(admin_client, make):
+    row = make(1)
+    model = type(row)
+    reason = site._registry[model].no_delete_reason
 
     changelist = admin_client.get(admin_url(model, "changelist"))
     change_page = admin_client.get(admin_url(model, "change", row))
@@ -403,12 +412,29 @@ def test_credits_history_offers_no_delete_and_says_why(admin_client, model):
         admin_url(model, "changelist"), {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
     )
 
+    assert "never" in reason and "deleted" in reason
     assert "delete_selected" not in changelist.text
     for page in (changelist, change_page, delete):
-        assert "are never deleted" in page.text
+        assert reason in html.unescape(page.text)
     assert "Delete" not in change_page.text.split('id="content-main"')[1].split("</form>")[0]
     assert delete.status_code == 200 and bulk_delete.status_code in (200, 302)
     assert model.objects.filter(pk=row.pk).exists()
+
+
+def test_a_continuity_log_cannot_be_added_or_changed_by_hand(admin_client):
+    log = make_continuity_log(1)
+    typed = {"user_id": str(NEW_OWNER), "scene_id": "9", "confidence": "1", "passed": "on", "issues": "[]"}
+
+    page = admin_client.get(admin_url(ContinuityLog, "change", log))
+    changed = admin_client.post(admin_url(ContinuityLog, "change", log), {**typed, **split_datetime("timestamp")})
+    added = admin_client.post(admin_url(ContinuityLog, "add"), {**typed, **split_datetime("timestamp")})
+
+    assert page.status_code == 200
+    assert page.context["adminform"].form.fields == {}
+    assert (changed.status_code, added.status_code) == (403, 403)
+    log.refresh_from_db()
+    assert log.user_id != NEW_OWNER and (log.scene_id, log.passed) == (1, False)
+    assert ContinuityLog.objects.count() == 1
 
 
 @pytest.mark.parametrize("case", TABLES, ids=str)

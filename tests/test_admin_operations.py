@@ -339,3 +339,36 @@ def test_a_forged_selection_is_refused_with_a_message(staff_client, action):
 
     assert response.status_code == 200
     assert "The selected rows do not exist" in response.text
+
+
+def test_the_operations_page_counts_every_unfinished_job_and_the_finished_ones_of_the_last_30_days(
+    staff_client, writer, ledger
+):
+    old_queued, old_done, recent_done = (submitted(writer, ledger, prompt) for prompt in ("old", "done", "recent"))
+    ClipJob.objects.filter(pk=old_queued.pk).update(submitted_at=timezone.now() - timedelta(days=40))
+    ClipJob.objects.filter(pk__in=[old_done.pk, recent_done.pk]).update(status=ClipJob.Status.COMPLETED)
+    ClipJob.objects.filter(pk=old_done.pk).update(submitted_at=timezone.now() - timedelta(days=31))
+
+    page = staff_client.get(OPERATIONS)
+
+    assert page.context["by_status"] == {"queued": 1, "processing": 0, "completed": 1, "failed": 0, "cancelled": 0}
+    assert "submitted in the last 30 days" in page.text
+    completed_link = html.unescape(re.search(r'href="([^"]*status__exact=completed[^"]*)"', page.text)[1])
+    assert list(staff_client.get(completed_link).context["cl"].result_list) == [ClipJob.objects.get(pk=recent_done.pk)]
+
+
+def test_the_operations_page_checks_each_balance_against_the_one_its_latest_movement_left(staff_client, writer):
+    agreeing = credits_grant(
+        ledger_id=CreditsLedger.objects.create(user_id=writer.pk, user_key="a" * 64).pk, amount=5, note="welcome"
+    )
+    CreditsLedger.objects.create(user_id=writer.pk, user_key="b" * 64)  # no movement and no credit: it agrees
+    unmoved = CreditsLedger.objects.create(user_id=writer.pk, user_key="c" * 64)
+    CreditsLedger.objects.filter(pk=unmoved.pk).update(credits=7)  # credits that no movement brought
+    CreditsLedger.objects.filter(pk=agreeing.pk).update(credits=6)  # a balance typed over, outside the services
+
+    page = staff_client.get(OPERATIONS)
+
+    assert [(row.pk, row.credits, row.moved) for row in page.context["discrepancies"]] == [
+        (agreeing.pk, 6, 5),
+        (unmoved.pk, 7, 0),
+    ]
