@@ -388,6 +388,9 @@ SIGN_IN_FAILURE_WINDOW_SECONDS = env.int("SIGN_IN_FAILURE_WINDOW_SECONDS", defau
 # --- Screenplay import (screenplays/services.py) -------------------------------------------------
 # The largest .fountain, .txt or .fdx file an import takes (bytes); a 120-page script is ~250 KB.
 SCREENPLAY_IMPORT_MAX_BYTES = env.int("SCREENPLAY_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+# The most saved versions one screenplay keeps: past it the oldest autosaves go (screenplays/services.py).
+# Manual saves, restores and imports are never deleted, so they alone may exceed it.
+SCREENPLAY_REVISIONS_MAX = env.int("SCREENPLAY_REVISIONS_MAX", default=500)
 
 # --- Timeline uploads (clips/services.py video_upload_create) ------------------------------------
 # The largest video file a writer or the app may upload (bytes); it is probed with ffmpeg and stored as an MP4.

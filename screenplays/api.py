@@ -89,8 +89,9 @@ class FileFormatNegotiation(DefaultContentNegotiation):
     rows="screenplays",
     revisions=extend_schema(
         summary="List the saved versions of one of your screenplays",
-        description="Every saved version, from any client, newest first, without content. `source` is the client "
-        "that saved it (app, editor, admin, restore, import); `page_count` is known once its PDF was rendered.",
+        description="The saved versions kept, from any client, newest first, without content (autosaves are "
+        "thinned as they age). `source` is the client that saved it (app, editor, admin, restore, import); "
+        "`page_count` is known once its PDF was rendered.",
         responses={200: ScreenplayRevisionSerializer(many=True), **error_responses(400, *READ_ERRORS)},
     ),
     revision=extend_schema(
@@ -198,12 +199,14 @@ class ScreenplayViewSet(OwnedRowViewSet):
     def perform_update(self, serializer: ScreenplayUpdateSerializer) -> None:
         values = dict(serializer.validated_data)
         based_on_version = values.pop("version")
+        autosave = values.pop("autosave", None)
         serializer.instance = screenplay_update(
             screenplay_id=serializer.instance.pk,
             based_on_version=based_on_version,
             values=values,
             saved_by=self.request.user.pk,
             source=self._source(),
+            autosave=autosave,
         )
 
     def perform_destroy(self, instance: Screenplay) -> None:

@@ -87,7 +87,8 @@ class ScreenplayRevision(models.Model):
     """One saved version of a screenplay, kept for its history (a table of the server's own).
 
     Written by the service that bumps `screenplays.version`, whichever client saved. `page_count`
-    caches the page count of the version's PDF once it has been rendered.
+    caches the page count of the version's PDF once it has been rendered. Autosaves are thinned
+    by `screenplay_revisions_thin`; every other version is kept.
     """
 
     Source = RevisionSource
@@ -105,12 +106,23 @@ class ScreenplayRevision(models.Model):
     saved_by = models.UUIDField(null=True, blank=True, help_text="The user who saved this version, if known.")
     created_at = models.DateTimeField(default=timezone.now, db_default=Now())
     page_count = models.IntegerField(null=True, blank=True, help_text="Pages of this version's PDF, once rendered.")
+    autosave = models.BooleanField(
+        default=False, db_default=False, help_text="Saved without being asked to: thinned as it ages."
+    )
 
     objects = RevisionQuerySet.as_manager()
 
     class Meta:
         db_table = "screenplay_revisions"
         ordering = ["screenplay_id", "-version"]
+        indexes = [
+            # The thinning's "screenplays autosaved lately" (screenplays/services.py).
+            models.Index(
+                fields=["created_at", "screenplay"],
+                condition=models.Q(autosave=True),
+                name="revisions_autosave_idx",
+            ),
+        ]
         constraints = [
             # Its index serves "a screenplay's versions, newest first" too, read backwards.
             models.UniqueConstraint(fields=["screenplay", "version"], name="screenplay_revisions_version_unique"),

@@ -32,6 +32,15 @@ class ScreenplayUpdateSerializer(ScreenplaySerializer):
     version = serializers.IntegerField(
         min_value=1, max_value=INTEGER_MAX, help_text="The version this edit is based on; an older one is answered 409."
     )
+    autosave = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text="true: a save nobody asked for, thinned as it ages; false: kept. "
+        "Left out: true with a token (the app), false signed in with a session (the editor).",
+    )
+
+    class Meta(ScreenplaySerializer.Meta):
+        fields = [*ScreenplaySerializer.Meta.fields, "autosave"]
 
     def validate(self, attrs: dict) -> dict:
         # A partial update skips "required", but no edit may leave out the version it is based on.

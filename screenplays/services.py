@@ -2,11 +2,12 @@ import io
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from procrastinate.contrib.django import app as procrastinate_app
@@ -26,7 +27,16 @@ EXPORT_FORMATS = ("pdf", "fdx", "fountain")
 IMPORT_SUFFIXES = (".fountain", ".txt", ".fdx")
 # The worker's task that counts a saved version's pages (screenplays/tasks.py), named for queued jobs' sake.
 PAGE_COUNT_TASK = "screenplays.screenplay_revision_page_count"
+REVISIONS_THIN_TASK = "screenplays.screenplay_revisions_thin"
 SCREENPLAY_QUEUE = "screenplays"
+# The autosaves kept: all of the last hour, then the newest of each 10 minutes for a day, then of each day.
+AUTOSAVES_ALL_KEPT = timedelta(hours=1)
+AUTOSAVES_TEN_MINUTES_KEPT = timedelta(days=1)
+# An autosave's day is complete a day after that day ends, at most two days after the save: the thinning looks
+# only at screenplays autosaved within three days, so its work follows recent saves and a worker stopped for a
+# day misses nothing.
+THINNING_WINDOW = timedelta(days=3)
+THINNING_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -74,12 +84,14 @@ def _sections_derive(*, screenplay: Screenplay) -> None:
         ScreenplaySection.objects.bulk_create(new, batch_size=1000)
 
 
-def _revision_add(*, screenplay: Screenplay, source: str, saved_by: uuid.UUID | None) -> ScreenplayRevision:
+def _revision_add(
+    *, screenplay: Screenplay, source: str, saved_by: uuid.UUID | None, autosave: bool = False
+) -> ScreenplayRevision:
     """Keep the screenplay's current version in its history, and have a worker count its PDF's pages."""
     procrastinate_app.configure_task(name=PAGE_COUNT_TASK, queue=SCREENPLAY_QUEUE).defer(
         screenplay_id=str(screenplay.pk), version=screenplay.version
     )
-    return ScreenplayRevision.objects.create(
+    revision = ScreenplayRevision.objects.create(
         screenplay=screenplay,
         version=screenplay.version,
         title=screenplay.title,
@@ -87,7 +99,12 @@ def _revision_add(*, screenplay: Screenplay, source: str, saved_by: uuid.UUID | 
         source=source,
         saved_by=saved_by,
         created_at=screenplay.updated_at,
+        autosave=autosave,
     )
+    # A screenplay holds at most one revision per version: below the bound there is nothing to count.
+    if screenplay.version > settings.SCREENPLAY_REVISIONS_MAX:
+        _revisions_bound(screenplay_ids=[screenplay.pk])
+    return revision
 
 
 def screenplay_create(
@@ -126,7 +143,7 @@ def _screenplay_lock(*, screenplay_id: uuid.UUID, based_on_version: int) -> Scre
 
 
 def _version_save(
-    *, current: Screenplay, values: dict[str, Any], source: str, saved_by: uuid.UUID | None
+    *, current: Screenplay, values: dict[str, Any], source: str, saved_by: uuid.UUID | None, autosave: bool = False
 ) -> Screenplay:
     """Save `values` on the locked row as the next version, kept in history; new content re-derives sections."""
     content_changed = "content" in values and values["content"] != current.content
@@ -136,7 +153,7 @@ def _version_save(
     current.updated_at = timezone.now()
     row_full_clean(row=current)
     current.save()
-    _revision_add(screenplay=current, source=source, saved_by=saved_by)
+    _revision_add(screenplay=current, source=source, saved_by=saved_by, autosave=autosave)
     if content_changed:
         _sections_derive(screenplay=current)
     return current
@@ -149,14 +166,19 @@ def screenplay_update(
     values: dict[str, Any],
     saved_by: uuid.UUID | None = None,
     source: str = RevisionSource.APP,
+    autosave: bool | None = None,
 ) -> Screenplay:
     """Save an edit made on `based_on_version` as the next version (kept in the history); an older base is a conflict.
 
-    The row is locked first, so two saves based on the same version cannot both win.
+    The row is locked first, so two saves based on the same version cannot both win. An autosave is thinned as
+    it ages; `autosave` None makes the app's saves autosaves (the app's tables say nothing of how a save was
+    made, and a phone saves as the writer goes) and every other client's manual saves.
     """
+    if autosave is None:
+        autosave = source == RevisionSource.APP
     with transaction.atomic():
         current = _screenplay_lock(screenplay_id=screenplay_id, based_on_version=based_on_version)
-        return _version_save(current=current, values=values, source=source, saved_by=saved_by)
+        return _version_save(current=current, values=values, source=source, saved_by=saved_by, autosave=autosave)
 
 
 def screenplay_restore(
@@ -212,6 +234,95 @@ def screenplay_duplicate(*, user_id: uuid.UUID, screenplay_id: uuid.UUID) -> Scr
         saved_by=user_id,
     )
     return screenplay
+
+
+# The newest autosave of each bucket is kept: 10 minutes within the last day, else a day in TIME_ZONE. The
+# current version is the screenplay's highest, so the newest of its bucket: never deleted here.
+_LADDER_SQL = """
+DELETE FROM screenplay_revisions WHERE id IN (
+    SELECT ranked.id FROM (
+        SELECT id, row_number() OVER (
+            PARTITION BY screenplay_id,
+                created_at >= %(day_ago)s,
+                CASE WHEN created_at >= %(day_ago)s
+                    THEN date_bin('10 minutes', created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')
+                    ELSE date_trunc('day', created_at, %(time_zone)s)
+                END
+            ORDER BY version DESC
+        ) AS newest_first
+        FROM screenplay_revisions
+        WHERE screenplay_id = ANY(%(screenplay_ids)s) AND autosave AND created_at < %(hour_ago)s
+    ) ranked
+    WHERE ranked.newest_first > 1
+)
+"""
+
+# Past the bound the oldest autosaves go, as many as the screenplay has rows too many; never the current version.
+_BOUND_SQL = """
+DELETE FROM screenplay_revisions WHERE id IN (
+    SELECT ranked.id FROM (
+        SELECT revision.id, excess.rows,
+            row_number() OVER (PARTITION BY revision.screenplay_id ORDER BY revision.version) AS oldest_first
+        FROM screenplay_revisions revision
+        JOIN screenplays screenplay ON screenplay.id = revision.screenplay_id
+        JOIN (
+            SELECT screenplay_id, count(*) - %(most)s AS rows FROM screenplay_revisions
+            WHERE screenplay_id = ANY(%(screenplay_ids)s)
+            GROUP BY screenplay_id HAVING count(*) > %(most)s
+        ) excess ON excess.screenplay_id = revision.screenplay_id
+        WHERE revision.screenplay_id = ANY(%(screenplay_ids)s)
+            AND revision.autosave AND revision.version <> screenplay.version
+    ) ranked
+    WHERE ranked.oldest_first <= ranked.rows
+)
+"""
+
+
+def _revisions_bound(*, screenplay_ids: list[uuid.UUID]) -> int:
+    """Delete the oldest autosaves of screenplays holding more than SCREENPLAY_REVISIONS_MAX revisions."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BOUND_SQL, {"screenplay_ids": screenplay_ids, "most": settings.SCREENPLAY_REVISIONS_MAX})
+        return cursor.rowcount
+
+
+def screenplay_revisions_thin(*, now: datetime | None = None) -> int:
+    """Delete the autosaves the retention ladder no longer keeps and those past the bound; answer how many.
+
+    Manual, restore and import versions and each screenplay's current one are never deleted. Only screenplays
+    autosaved within THINNING_WINDOW are looked at, THINNING_BATCH of them per transaction.
+    """
+    now = now or timezone.now()
+    hour_ago = now - AUTOSAVES_ALL_KEPT
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT screenplay_id FROM screenplay_revisions"
+            " WHERE autosave AND created_at >= %s ORDER BY screenplay_id",
+            [now - THINNING_WINDOW],
+        )
+        screenplay_ids = [row[0] for row in cursor.fetchall()]
+    deleted = 0
+    for start in range(0, len(screenplay_ids), THINNING_BATCH):
+        with transaction.atomic():
+            # A screenplay being saved or deleted right now waits for the next run: no writer waits, no deadlock.
+            batch = list(
+                Screenplay.objects.filter(pk__in=screenplay_ids[start : start + THINNING_BATCH])
+                .order_by("pk")
+                .select_for_update(no_key=True, skip_locked=True)
+                .values_list("pk", flat=True)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _LADDER_SQL,
+                    {
+                        "screenplay_ids": batch,
+                        "hour_ago": hour_ago,
+                        "day_ago": now - AUTOSAVES_TEN_MINUTES_KEPT,
+                        "time_zone": settings.TIME_ZONE,
+                    },
+                )
+                deleted += cursor.rowcount
+            deleted += _revisions_bound(screenplay_ids=batch)
+    return deleted
 
 
 def screenplay_delete(*, screenplay_id: uuid.UUID) -> None:

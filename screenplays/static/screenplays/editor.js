@@ -303,7 +303,7 @@ function edited() {
   if (conflict) return;
   setStatus(mergingByHand ? "merging" : navigator.onLine ? "unsaved" : "offline");
   clearTimeout(saveTimer);
-  if (!mergingByHand) saveTimer = setTimeout(save, AUTOSAVE_DELAY_MS);
+  if (!mergingByHand) saveTimer = setTimeout(() => save({ autosave: true }), AUTOSAVE_DELAY_MS);
 }
 
 function adopt(row) {
@@ -317,8 +317,9 @@ function replaceText(content, title) {
   titleInput.value = title;
 }
 
-/** Save now (waiting for a save under way first); resolves once the text is saved or could not be. */
-async function save() {
+/** Save now (waiting for a save under way first); resolves once the text is saved or could not be.
+ *  An autosave says so: the server keeps every save the writer asked for and thins autosaves as they age. */
+async function save({ autosave = false } = {}) {
   clearTimeout(saveTimer);
   while (saving) await saving;
   if (conflict) return;
@@ -331,17 +332,17 @@ async function save() {
     setStatus("offline");
     return;
   }
-  saving = sendSave();
+  saving = sendSave(autosave);
   await saving;
   saving = null;
 }
 
-async function sendSave() {
+async function sendSave(autosave) {
   const sent = { content: currentText(), title: titleInput.value };
   setStatus("saving");
   let response;
   try {
-    response = await api(apiBase, { method: "PATCH", json: { version: base.version, ...sent } });
+    response = await api(apiBase, { method: "PATCH", json: { version: base.version, autosave, ...sent } });
   } catch {
     keepDraft();
     setStatus(navigator.onLine ? "error" : "offline", "the server could not be reached");
@@ -906,7 +907,7 @@ $("drafts-replace").addEventListener("click", () => createSceneDrafts("replace")
 $("drafts-append").addEventListener("click", () => createSceneDrafts("append"));
 for (const button of document.querySelectorAll("[data-close-dialog]")) button.addEventListener("click", () => button.closest("dialog").close());
 window.addEventListener("online", () => {
-  if (isDirty()) save();
+  if (isDirty()) save({ autosave: true });
 });
 window.addEventListener("offline", () => {
   if (isDirty()) {
