@@ -27,10 +27,11 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000")
 # New code then needs a restart rather than a HUP (GUNICORN_PRELOAD=0 restores HUP reloads).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
-# Access log on stdout: client, method, status, bytes, duration and the request id that the app's JSON line
-# (directorstudio/middleware.py) carries too. The path is left to that line, which redacts the tokens and
-# signatures that paths and query strings can hold.
-accesslog = "-"
+# One line per request: the app's JSON line (directorstudio/middleware.py) has the client, method, path and query
+# with their secrets redacted, status, bytes sent, duration, request id and user. gunicorn's own access log is off;
+# GUNICORN_ACCESS_LOG ("-" for stdout, or a file's path) turns it on beside that line, in this format, which leaves
+# the path (and so a signed clip URL's signature) to the app's line.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 access_log_format = "%(h)s %(m)s %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s"
 

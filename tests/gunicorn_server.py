@@ -35,20 +35,38 @@ def database_url() -> str:
     return f"postgres://{credentials}@{quote(db['HOST'] or '', safe='')}{port}/{db['NAME']}"
 
 
-@contextlib.contextmanager
-def gunicorn_serving(*, workers: int = 2, **environment: str) -> Iterator[str]:
-    """Start gunicorn (DEBUG off, the test's secrets and database) and yield its base URL; stop it afterwards."""
-    port = free_port()
-    env = {
+def app_environment(*, base_url: str, **environment: str) -> dict[str, str]:
+    """The environment of another process of the app: DEBUG off, the test's secrets and database, `base_url` public."""
+    return {
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": settings.SECRET_KEY,
         "SUPABASE_JWT_SECRET": settings.SUPABASE_JWT_SECRET,
         "DATABASE_URL": database_url(),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PUBLIC_BASE_URL": base_url,
         "DJANGO_SETTINGS_MODULE": "directorstudio.settings",
         **environment,
     }
+
+
+def wait_until_serving(process: subprocess.Popen, base_url: str, *, timeout: float = START_TIMEOUT_SECONDS) -> None:
+    """Return once the server started as `process` answers `base_url`/healthz; fail if it stops or never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.head(f"{base_url}/healthz", timeout=2)
+            return
+        except httpx.TransportError:
+            assert process.poll() is None, f"the server stopped with {process.returncode}"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def gunicorn_serving(*, workers: int = 2, **environment: str) -> Iterator[str]:
+    """Start gunicorn (DEBUG off, the test's secrets and database) and yield its base URL; stop it afterwards."""
+    port = free_port()
+    env = app_environment(base_url=f"http://127.0.0.1:{port}", **environment)
     command = [sys.executable, "-m", "gunicorn", "directorstudio.wsgi", "--bind", f"127.0.0.1:{port}"]
     # Its log goes to a file: a pipe nobody reads would fill up and stop the server.
     with tempfile.TemporaryFile() as log:
@@ -57,16 +75,11 @@ def gunicorn_serving(*, workers: int = 2, **environment: str) -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + START_TIMEOUT_SECONDS
-            while True:
-                try:
-                    httpx.get(f"{url}/healthz", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        raise RuntimeError(f"gunicorn did not start: {log.read().decode()[-2000:]}") from None
-                    time.sleep(0.2)
+            try:
+                wait_until_serving(server, url)
+            except AssertionError as error:
+                log.seek(0)
+                raise RuntimeError(f"gunicorn did not start: {log.read().decode()[-2000:]}") from error
             yield url
         finally:
             server.terminate()

@@ -572,10 +572,12 @@ def test_gunicorn_configuration_is_production_shaped(monkeypatch, tmp_path):
     assert config["workers"] == 2 * (os.cpu_count() or 1) + 1
     assert config["timeout"] > 0 and config["graceful_timeout"] > 0
     assert config["max_requests"] > 0 and 0 < config["max_requests_jitter"] < config["max_requests"]
-    assert config["accesslog"] == "-"
+    assert config["accesslog"] is None  # one line per request: the app's (tests/test_logs.py)
     assert "X-Request-ID" in config["access_log_format"] or "x-request-id" in config["access_log_format"]
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
-    assert runpy.run_path(str(REPO_DIR / "gunicorn.conf.py"))["workers"] == 3
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "-")
+    config = runpy.run_path(str(REPO_DIR / "gunicorn.conf.py"))
+    assert (config["workers"], config["accesslog"]) == (3, "-")
 
 
 def test_gunicorn_accepts_its_configuration():
