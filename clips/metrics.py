@@ -13,7 +13,7 @@ from clips.models import ClipJob
 
 CLIP_JOB_RUNS = Counter(
     "directorstudio_clip_job_runs_total",
-    "Clip job runs by a worker, by provider and outcome (completed, failed, retry, not_queued, error).",
+    "Clip job runs by a worker, by provider and outcome (completed, failed, retry, handed_back, not_queued, error).",
     ["provider", "outcome"],
 )
 CLIP_JOB_RUN_SECONDS = Histogram(

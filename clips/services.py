@@ -221,11 +221,17 @@ def clip_job_complete(*, clip_job_id: uuid.UUID, attempt: int, download_url: str
 
 
 def clip_job_fail(*, clip_job_id: uuid.UUID, error_message: str, attempt: int | None = None) -> ClipJob:
-    """Fail an unfinished job (only while `attempt` is its latest start, when given) and refund its credit once."""
+    """Fail an unfinished job (only while it is processing `attempt`, its latest start, when given) and refund its
+    credit once."""
     with transaction.atomic():
         job = _clip_job_locked(clip_job_id=clip_job_id)
-        unfinished = job.status in (ClipJob.Status.QUEUED, ClipJob.Status.PROCESSING)
-        if unfinished and (attempt is None or _clip_job_is_current_attempt(clip_job_id=clip_job_id, attempt=attempt)):
+        if attempt is None:
+            unfinished = job.status in (ClipJob.Status.QUEUED, ClipJob.Status.PROCESSING)
+        else:  # an attempt handed back (queued again) by its stopping worker no longer decides the job
+            unfinished = job.status == ClipJob.Status.PROCESSING and _clip_job_is_current_attempt(
+                clip_job_id=clip_job_id, attempt=attempt
+            )
+        if unfinished:
             _clip_job_fail_locked(job=job, error_message=error_message)
     return job
 
@@ -677,6 +683,22 @@ def _film_export_update(*, film_export_id: uuid.UUID, **values) -> None:
     FilmExport.objects.filter(pk=film_export_id).update(**values)
 
 
+def _film_part_fetch(*, clip_job_id: uuid.UUID, path: pathlib.Path) -> pathlib.Path | None:
+    """Copy a finished clip's stored MP4 to `path`; None when the store has no such file.
+
+    Opened rather than checked first: a store that is down raises StorageUnavailable here, where an existence
+    check on a failing local disk would only answer False and the film would leave the scene out.
+    """
+    name = downloads.clip_file_name(clip_job_id=clip_job_id, kind=downloads.VIDEO)
+    try:
+        with default_storage.open(name, "rb") as stored, path.open("wb") as local:
+            for chunk in iter(lambda: stored.read(1024 * 1024), b""):
+                local.write(chunk)
+    except FileNotFoundError:
+        return None
+    return path
+
+
 def _film_parts(*, export: FilmExport, workdir: pathlib.Path) -> list[tuple[pathlib.Path, float]]:
     """The project's clips in order as local files with their durations, title cards made where the export asks."""
     scenes = list(scene_draft_list(user_id=export.user_id).filter(project_id=export.project_id))
@@ -684,19 +706,17 @@ def _film_parts(*, export: FilmExport, workdir: pathlib.Path) -> list[tuple[path
     parts = []
     for index, scene in enumerate(scenes):
         job = latest.get(scene.id)
-        name = job and downloads.clip_file_name(clip_job_id=job.id, kind=downloads.VIDEO)
-        if job and job.status == ClipJob.Status.COMPLETED and default_storage.exists(name):
-            path = workdir / f"part-{index}.mp4"
-            with default_storage.open(name, "rb") as stored, path.open("wb") as local:
-                for chunk in iter(lambda: stored.read(1024 * 1024), b""):
-                    local.write(chunk)
-        elif export.missing == FilmExport.Missing.TITLE_CARD:
+        path = None
+        if job and job.status == ClipJob.Status.COMPLETED:
+            path = _film_part_fetch(clip_job_id=job.id, path=workdir / f"part-{index}.mp4")
+        if path is None and export.missing == FilmExport.Missing.TITLE_CARD:
             seconds = min(max(round(scene.duration), 1), 60)
-            card = LocalClipProvider().generate(
-                prompt=scene.prompt_text, seconds=seconds, workdir=workdir / f"card-{index}"
+            path = (
+                LocalClipProvider()
+                .generate(prompt=scene.prompt_text, seconds=seconds, workdir=workdir / f"card-{index}")
+                .video_path
             )
-            path = card.video_path
-        else:
+        if path is None:
             continue
         parts.append((path, media.probe(path).duration_seconds))
         _film_export_update(film_export_id=export.id, progress=0.5 * (index + 1) / len(scenes))
@@ -726,8 +746,12 @@ def _film_concat(*, export_id: uuid.UUID, parts: list[tuple[pathlib.Path, float]
         raise providers.ClipGenerationFailed("The clips could not be joined into one film.")
 
 
-def film_export_run(*, film_export_id: uuid.UUID) -> FilmExport | None:
-    """Make a queued film export's MP4 and store it; None when the export is no longer queued."""
+def film_export_run(*, film_export_id: uuid.UUID, attempt: int = 1) -> FilmExport | None:
+    """Make a queued film export's MP4 and store it; None when the export is no longer queued.
+
+    As a clip job's run does, a store or disk unavailable (ServiceUnavailable) puts the export back in the queue
+    and is raised again for the worker to retry later, until attempt CLIP_JOB_MAX_ATTEMPTS, which fails it.
+    """
     with transaction.atomic():
         export = FilmExport.objects.select_for_update().filter(pk=film_export_id).first()
         if export is None or export.status != FilmExport.Status.QUEUED:
@@ -745,7 +769,12 @@ def film_export_run(*, film_export_id: uuid.UUID) -> FilmExport | None:
             downloads.stored_file_save(
                 name=downloads.clip_file_name(clip_job_id=export.id, kind=downloads.FILM), path=film
             )
-    except (providers.ClipGenerationFailed, ServiceUnavailable) as error:
+    except ServiceUnavailable as error:
+        if attempt < settings.CLIP_JOB_MAX_ATTEMPTS:
+            _film_export_update(film_export_id=export.id, status=FilmExport.Status.QUEUED, progress=0)
+            raise
+        _film_export_update(film_export_id=export.id, status=FilmExport.Status.FAILED, error_message=error.message)
+    except providers.ClipGenerationFailed as error:
         _film_export_update(film_export_id=export.id, status=FilmExport.Status.FAILED, error_message=error.message)
     except Exception:
         _film_export_update(

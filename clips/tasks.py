@@ -24,15 +24,17 @@ from clips.services import (
 )
 from directorstudio.errors import ServiceUnavailable
 
-
-@app.task(
-    name=CLIP_JOB_RUN_TASK,
-    queue=CLIP_QUEUE,
-    # Waits 10 s, then 100 s, ... between tries; clip_job_run fails the job itself after its last attempt.
-    retry=RetryStrategy(
-        max_attempts=settings.CLIP_JOB_MAX_ATTEMPTS, exponential_wait=10, retry_exceptions={ServiceUnavailable}
-    ),
+# A run that met a provider, store or disk unavailable (ServiceUnavailable) is tried again after 10 s, then 100 s, ...;
+# the service fails the clip job or film export itself after its last attempt.
+RETRY_WHILE_UNAVAILABLE = RetryStrategy(
+    max_attempts=settings.CLIP_JOB_MAX_ATTEMPTS, exponential_wait=10, retry_exceptions={ServiceUnavailable}
 )
+# The checks that hand a dead worker's jobs back run before every clip job queued (Procrastinate takes the highest
+# priority first): behind a backlog they waited for it to drain, and the dead worker's job with them (the fleet drill).
+RECOVERY_PRIORITY = 100
+
+
+@app.task(name=CLIP_JOB_RUN_TASK, queue=CLIP_QUEUE, retry=RETRY_WHILE_UNAVAILABLE)
 def clip_job_run_task(clip_job_id: str) -> None:
     """Run one clip job: make its clip and store it, or fail and refund it; counted and timed by provider."""
     provider, outcome, started = settings.CLIP_PROVIDER, "error", time.perf_counter()
@@ -51,7 +53,7 @@ def clip_job_run_task(clip_job_id: str) -> None:
 # Every 15 seconds (croniter's sixth field): a dead worker's job runs again at most CLIP_JOB_STALLED_SECONDS plus
 # 15 s after its last heartbeat.
 @app.periodic(cron="* * * * * */15", periodic_id="every_15_seconds")
-@app.task(name=CLIP_JOBS_WORKER_LOST_TASK, queue=CLIP_QUEUE, pass_context=True)
+@app.task(name=CLIP_JOBS_WORKER_LOST_TASK, queue=CLIP_QUEUE, priority=RECOVERY_PRIORITY, pass_context=True)
 async def clip_jobs_worker_lost_task(context: JobContext, timestamp: int) -> None:
     """Retry the clip job runs of workers that stopped sending heartbeats (killed, frozen, cut off): queued again, or
     after the last attempt failed and refunded."""
@@ -65,7 +67,7 @@ async def clip_jobs_worker_lost_task(context: JobContext, timestamp: int) -> Non
 
 
 @app.periodic(cron="* * * * *", periodic_id="every_minute")
-@app.task(name=CLIP_JOBS_SWEEP_TASK, queue=CLIP_QUEUE)
+@app.task(name=CLIP_JOBS_SWEEP_TASK, queue=CLIP_QUEUE, priority=RECOVERY_PRIORITY)
 def clip_jobs_sweep_task(timestamp: int) -> None:
     """Requeue, or after the last attempt fail and refund, jobs stuck in processing past the timeout; delete the
     work folders that killed runs left on this machine."""
@@ -73,7 +75,7 @@ def clip_jobs_sweep_task(timestamp: int) -> None:
     workdirs_purge()
 
 
-@app.task(name=FILM_EXPORT_RUN_TASK, queue=CLIP_QUEUE)
-def film_export_run_task(film_export_id: str) -> None:
+@app.task(name=FILM_EXPORT_RUN_TASK, queue=CLIP_QUEUE, retry=RETRY_WHILE_UNAVAILABLE, pass_context=True)
+def film_export_run_task(context: JobContext, film_export_id: str) -> None:
     """Join a project's finished clips into one MP4 and store it, or mark the export failed."""
-    film_export_run(film_export_id=uuid.UUID(film_export_id))
+    film_export_run(film_export_id=uuid.UUID(film_export_id), attempt=context.job.attempts + 1)

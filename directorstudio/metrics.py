@@ -8,13 +8,19 @@ by the collectors METRICS_COLLECTORS names, each an app's (this floor imports no
 
 A scrape is allowed with `Authorization: Bearer <METRICS_TOKEN>`, or from an address in
 METRICS_ALLOWED_ADDRESSES when it came straight to this host (no X-Forwarded-For); anyone else gets a 404.
+A worker, which answers no HTTP otherwise, serves its own figures the same way with `metrics_serve`.
 """
 
 import hmac
 import ipaddress
 import os
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,6 +34,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    make_wsgi_app,
     multiprocess,
 )
 
@@ -69,15 +76,16 @@ class MetricsMiddleware:
         return response
 
 
-def scrape_allowed(request: HttpRequest) -> bool:
-    """Whether the request may read the metrics: it bears METRICS_TOKEN, or came straight from an allowed address."""
+def scrape_allowed(meta: Mapping[str, Any]) -> bool:
+    """Whether a request (its WSGI environ, or Django's request.META) may read the metrics: it bears METRICS_TOKEN,
+    or came straight from an allowed address."""
     token = settings.METRICS_TOKEN
-    if token and hmac.compare_digest(request.META.get("HTTP_AUTHORIZATION", "").encode(), f"Bearer {token}".encode()):
+    if token and hmac.compare_digest(meta.get("HTTP_AUTHORIZATION", "").encode(), f"Bearer {token}".encode()):
         return True
-    if "HTTP_X_FORWARDED_FOR" in request.META:  # through a proxy: the address is the proxy's, not the client's
+    if "HTTP_X_FORWARDED_FOR" in meta:  # through a proxy: the address is the proxy's, not the client's
         return False
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(meta.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(allowed, strict=False) for allowed in settings.METRICS_ALLOWED_ADDRESSES)
@@ -104,7 +112,37 @@ def _database_registry() -> CollectorRegistry:
 @require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     """The metrics in Prometheus' text format, to an allowed scraper; a 404 to anyone else."""
-    if not scrape_allowed(request):
+    if not scrape_allowed(request.META):
         raise Http404()
     body = generate_latest(_process_registry()) + generate_latest(_database_registry())
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # a line per scrape, every 15 s, says nothing
+        pass
+
+
+class _MetricsServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _MetricsServer6(_MetricsServer):
+    address_family = socket.AF_INET6
+
+
+def metrics_serve(*, address: str, port: int) -> WSGIServer:
+    """Serve this process's metrics at http://address:port/metrics from a thread, to allowed scrapers (a 404 to
+    anyone else); the server, already listening. The database's figures are left to the web hosts."""
+    exposition = make_wsgi_app(_process_registry())
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/metrics" or not scrape_allowed(environ):
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Not Found\n"]
+        return exposition(environ, start_response)
+
+    server_class = _MetricsServer6 if ":" in address else _MetricsServer
+    server = make_server(address, port, app, server_class=server_class, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server

@@ -312,6 +312,15 @@ CLIP_JOB_PROCESSING_TIMEOUT_SECONDS = env.int("CLIP_JOB_PROCESSING_TIMEOUT_SECON
 # every 10 s) is started again, or after its last attempt failed and refunded; the timeout is the backstop.
 CLIP_JOB_STALLED_SECONDS = env.int("CLIP_JOB_STALLED_SECONDS", default=60)
 CLIP_JOB_MAX_ATTEMPTS = env.int("CLIP_JOB_MAX_ATTEMPTS", default=3)
+# A worker sent SIGTERM takes no new job and gives the clip jobs it runs this long to finish; a job still running
+# then is handed back (queued again, or after its last attempt failed and refunded once) and the worker exits.
+# A stopping worker sends no heartbeat, so the grace must end before CLIP_JOB_STALLED_SECONDS would count it dead
+# (its last heartbeat may be 10 s old): otherwise another worker would start the job while it still runs.
+CLIP_WORKER_SHUTDOWN_SECONDS = env.float("CLIP_WORKER_SHUTDOWN_SECONDS", default=30.0)
+if CLIP_WORKER_SHUTDOWN_SECONDS + 10 >= CLIP_JOB_STALLED_SECONDS:
+    raise ImproperlyConfigured("CLIP_WORKER_SHUTDOWN_SECONDS must stay 10 below CLIP_JOB_STALLED_SECONDS.")
+# Every worker's shutdown (clips/worker.py): the grace above, and the hand-back after it.
+PROCRASTINATE_ON_APP_READY = "clips.worker.procrastinate_app_ready"
 
 # --- Clip files (clips/downloads.py, clips/views.py) ---------------------------------------------
 # Absolute base of the signed clip URLs stored in clip_jobs.download_url (scheme, host, port, no
@@ -362,6 +371,11 @@ METRICS_ALLOWED_ADDRESSES = [
 ]
 # The fleet's figures read from the database at each scrape, one collector per app.
 METRICS_COLLECTORS = ["clips.metrics.ClipJobsCollector", "credits.metrics.CreditMovementsCollector"]
+# A worker started with `manage.py worker` serves its own figures (job runs by provider and outcome, their
+# durations) at http://WORKER_METRICS_ADDRESS:WORKER_METRICS_PORT/metrics, to the scrapers allowed above;
+# 0 serves none. The queue's figures come from the database, on every web host's /metrics.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", default=0)
+WORKER_METRICS_ADDRESS = env.str("WORKER_METRICS_ADDRESS", default="127.0.0.1")
 
 # --- Writers' accounts (directorstudio/accounts/views.py) ----------------------------------------
 # The admin keeps its own sign-in page (admin:login); writers sign in at /accounts/login/.

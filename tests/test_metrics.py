@@ -1,5 +1,6 @@
 """GET /metrics: closed to the public, requests by route and status, the fleet's figures from the database, the
-worker's runs, and every gunicorn worker's requests summed (prometheus-client's multiprocess mode)."""
+worker's runs, every gunicorn worker's requests summed (prometheus-client's multiprocess mode), and a worker's own
+figures served on its metrics port, closed the same way."""
 
 import os
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -22,8 +24,10 @@ from clips.tasks import clip_job_run_task
 from credits.models import CreditsLedger
 from tests.gunicorn_server import database_url
 from tests.seaweedfs import free_ports
+from tests.test_clip_jobs_pipeline import PROCRASTINATE_TABLES
 from tests.test_faults import QuickProvider
 from tests.test_logs import wait_until_serving
+from tests.test_stalled_jobs import statuses, wait_for, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +156,32 @@ def test_a_real_gunicorn_sums_every_workers_requests(settings):
     healthz = {"route": "healthz", "method": "GET", "status": "200"}
     # wait_until_serving's HEAD requests are counted apart; every GET is here, whichever worker answered it.
     assert value(samples(scraped.text), "directorstudio_http_requests_total", **healthz) == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_serves_its_runs_on_its_own_metrics_port_closed_to_the_public(alice, tmp_path):
+    port, _ = free_ports(2)
+    CreditsLedger.objects.create(user_id=alice.pk, user_key="m" * 64, credits=2)
+    jobs = [clip_job_submit(user_id=alice.pk, user_key="m" * 64, prompt=f"Shot {i}")[0] for i in range(2)]
+    url = f"http://127.0.0.1:{port}/metrics"
+    allowed = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        with worker(tmp_path, CLIP_PROVIDER="local", WORKER_METRICS_PORT=str(port), METRICS_TOKEN=TOKEN):
+            wait_for(lambda: statuses(*jobs) == ["completed", "completed"], seconds=90)
+            refused = [
+                requests.get(url, timeout=10),
+                requests.get(url, headers={"Authorization": "Bearer wrong"}, timeout=10),
+                requests.get(f"http://127.0.0.1:{port}/", headers=allowed, timeout=10),
+            ]
+            scraped = requests.get(url, headers=allowed, timeout=10)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {PROCRASTINATE_TABLES} CASCADE")
+
+    assert [response.status_code for response in refused] == [404, 404, 404]
+    assert scraped.status_code == 200 and scraped.headers["Content-Type"].startswith("text/plain; version=")
+    figures = samples(scraped.text)
+    assert value(figures, "directorstudio_clip_job_runs_total", provider="local", outcome="completed") == 2
+    assert value(figures, "directorstudio_clip_job_run_duration_seconds_count", provider="local") == 2
+    # The queue's figures are read from the database by the web hosts, not by a worker.
+    assert not any(name.startswith("directorstudio_clip_jobs") for name, _ in figures)

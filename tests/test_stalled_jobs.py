@@ -16,6 +16,7 @@ from django.db import connection
 
 from clips.models import ClipJob, ClipJobRun
 from clips.services import TIMED_OUT_MESSAGE, clip_job_submit
+from clips.tasks import clip_jobs_sweep_task, clip_jobs_worker_lost_task
 from credits.models import CreditsLedger, MovementReason
 from tests.test_clip_jobs_pipeline import PROCRASTINATE_TABLES
 from tests.test_faults import movements
@@ -37,7 +38,8 @@ def _empty_queue():
 
 @contextlib.contextmanager
 def worker(tmp_path: Path, **environment: str) -> Iterator[subprocess.Popen]:
-    """A real `manage.py procrastinate worker` on the test database, two jobs at a time; stopped when left running."""
+    """A real `manage.py worker` on the test database, two jobs at a time, its output in tmp_path's worker.log;
+    stopped when left running."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -45,15 +47,17 @@ def worker(tmp_path: Path, **environment: str) -> Iterator[subprocess.Popen]:
         "MEDIA_ROOT": str(tmp_path / "media"),
         "CLIP_JOB_MAX_ATTEMPTS": "2",
         "CLIP_JOB_STALLED_SECONDS": str(STALLED_SECONDS),
+        "CLIP_WORKER_SHUTDOWN_SECONDS": "1",  # below the stalled seconds less a heartbeat (settings.py checks)
         **environment,
     }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "procrastinate", "worker", "--concurrency", "2"],
-        cwd=REPO_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with open(tmp_path / "worker.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "worker", "--concurrency", "2"],
+            cwd=REPO_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield process
     finally:
@@ -104,3 +108,18 @@ def test_a_killed_workers_jobs_run_again_or_fail_and_are_refunded_once(alice, tm
     assert last.error_message == TIMED_OUT_MESSAGE
     assert movements(last) == [MovementReason.CLIP_JOB, MovementReason.CLIP_JOB_REFUND]
     assert CreditsLedger.objects.get(user_key=USER_KEY).credits == 1
+
+
+def test_the_checks_for_dead_workers_run_before_a_backlog_of_clip_jobs(alice):
+    CreditsLedger.objects.create(user_id=alice.pk, user_key=USER_KEY, credits=3)
+    for prompt in ("one", "two", "three"):
+        clip_job_submit(user_id=alice.pk, user_key=USER_KEY, prompt=prompt)
+    clip_jobs_worker_lost_task.defer(timestamp=0)
+    clip_jobs_sweep_task.defer(timestamp=0)
+
+    with connection.cursor() as cursor:  # the order in which Procrastinate's fetch_job hands jobs to a worker
+        cursor.execute("SELECT task_name FROM procrastinate_jobs WHERE status = 'todo' ORDER BY priority DESC, id")
+        order = [row[0] for row in cursor.fetchall()]
+
+    assert order[:2] == ["clips.clip_jobs_worker_lost", "clips.clip_jobs_sweep"]
+    assert order[2:] == ["clips.clip_job_run"] * 3

@@ -55,15 +55,20 @@ def test_an_upload_is_stored_played_with_range_and_deleted_with_its_object(
     assert store.names() == []
 
 
-def test_rendered_clips_are_joined_into_a_film_that_is_stored_and_served(as_alice, alice, store, monkeypatch, tmp_path):
+def project_of_finished_clips(*, user_id, monkeypatch) -> None:
+    """The project "film" of two scenes, each with a clip rendered (quickly) and stored."""
     monkeypatch.setattr(providers, "get_provider", QuickProvider)
-    CreditsLedger.objects.create(user_id=alice.pk, user_key="s" * 64, credits=2)
+    CreditsLedger.objects.create(user_id=user_id, user_key="s" * 64, credits=2)
     for index in range(2):
         scene = SceneDraft.objects.create(
-            user_id=alice.pk, project_id="film", order_index=index, prompt_text=f"Shot {index}", duration=4
+            user_id=user_id, project_id="film", order_index=index, prompt_text=f"Shot {index}", duration=4
         )
-        job = scene_draft_clip_submit(user_id=alice.pk, scene_draft_id=scene.pk)
+        job = scene_draft_clip_submit(user_id=user_id, scene_draft_id=scene.pk)
         assert clip_job_run(clip_job_id=job.pk).status == ClipJob.Status.COMPLETED
+
+
+def test_rendered_clips_are_joined_into_a_film_that_is_stored_and_served(as_alice, alice, store, monkeypatch, tmp_path):
+    project_of_finished_clips(user_id=alice.pk, monkeypatch=monkeypatch)
 
     started = as_alice.post(EXPORTS, {"project_id": "film", "missing": "skip"}, format="json")
     export = film_export_run(film_export_id=started.json()["id"])
