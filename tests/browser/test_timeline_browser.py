@@ -2,6 +2,7 @@
 
 import re
 import threading
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +17,7 @@ from directorstudio.accounts.models import User
 from screenplays.services import screenplay_create, screenplay_scene_drafts_create
 from tests.browser.conftest import sign_in_as_writer
 from tests.fake_pollo import sample_mp4
+from tests.stores import S3StoreUnderTest
 from tests.test_clip_jobs_pipeline import PROCRASTINATE_TABLES, run_worker
 from tests.test_timeline_pages import finish, make_scenes
 
@@ -152,6 +154,22 @@ def test_generate_a_clip_watch_it_complete_and_play(signed_in: Page, writer):
     video = page.get_by_label("Clip of scene 1")
     video.evaluate("v => v.play()")
     page.wait_for_function("() => document.querySelector('.scene-card video').currentTime > 0.3")
+
+
+def test_a_clip_kept_on_s3_shows_its_poster_and_plays_under_the_policy(
+    signed_in: Page, writer, settings, s3_store, page_events
+):
+    S3StoreUnderTest(settings=settings, store=s3_store, location=f"test-{uuid.uuid4().hex}").use()
+    scene = make_scenes(writer, "film", [4])[0]
+    CreditsLedger.objects.create(user_id=writer.pk, user_key="w" * 64, credits=1)
+    finish(scene_draft_clip_submit(user_id=writer.pk, scene_draft_id=scene.pk), seconds=1.0)
+    open_timeline(signed_in, "film")
+
+    signed_in.get_by_label("Clip of scene 1").evaluate("v => v.play()")
+
+    signed_in.wait_for_function("() => document.querySelector('.scene-card video').currentTime > 0.3")
+    assert any(url.startswith(s3_store.endpoint_url) for url in page_events.urls)  # served by the store itself
+    assert [message for message in page_events.console_errors if "Content Security Policy" in message] == []
 
 
 def test_no_credit_says_so(signed_in: Page, writer):
