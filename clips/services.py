@@ -6,6 +6,7 @@ import tempfile
 import time
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.files import File
@@ -41,6 +42,7 @@ CLIP_QUEUE = "clips"
 FILM_EXPORT_RUN_TASK = "clips.film_export_run"
 CLIP_SECONDS = 4
 TIMED_OUT_MESSAGE = "The video could not be generated in time."
+FILM_WORKER_LOST_MESSAGE = "The film could not be made: its worker stopped, again and again."
 # Prefixes of the temporary folders a clip job, an upload and a film export work in.
 CLIP_JOB_WORKDIR, VIDEO_UPLOAD_WORKDIR, FILM_EXPORT_WORKDIR = "clip-job-", "video-upload-", "film-export-"
 
@@ -374,6 +376,35 @@ def clip_job_worker_lost(*, clip_job_id: uuid.UUID) -> ClipJob | None:
         if job is not None:
             _clip_job_requeue_or_fail_locked(job=job)
     return job
+
+
+def film_export_worker_lost(*, film_export_id: uuid.UUID, attempt: int) -> FilmExport | None:
+    """Queue again, or at attempt CLIP_JOB_MAX_ATTEMPTS fail, an export in processing whose worker stopped (its
+    Procrastinate job is retried by the caller); None when the export is not in processing."""
+    with transaction.atomic():
+        processing = FilmExport.objects.select_for_update().filter(status=FilmExport.Status.PROCESSING)
+        export = processing.filter(pk=film_export_id).first()
+        if export is None:
+            return None
+        if attempt < settings.CLIP_JOB_MAX_ATTEMPTS:
+            export.status, export.progress = FilmExport.Status.QUEUED, 0
+        else:
+            export.status, export.error_message = FilmExport.Status.FAILED, FILM_WORKER_LOST_MESSAGE
+        export.save(update_fields=["status", "progress", "error_message"])
+    return export
+
+
+def run_worker_lost(*, task_name: str, task_kwargs: dict[str, Any], attempt: int) -> str | None:
+    """Hand back the clip job or film export a stopped worker was making (killed, or out of its grace at shutdown):
+    queued again, or after its last attempt failed (a clip job refunded once). Its new status; None when it was
+    not in processing (finished meanwhile, or not a run this app hands back)."""
+    if task_name == CLIP_JOB_RUN_TASK:
+        row = clip_job_worker_lost(clip_job_id=uuid.UUID(task_kwargs["clip_job_id"]))
+    elif task_name == FILM_EXPORT_RUN_TASK:
+        row = film_export_worker_lost(film_export_id=uuid.UUID(task_kwargs["film_export_id"]), attempt=attempt)
+    else:
+        return None
+    return None if row is None else row.status
 
 
 def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:

@@ -17,9 +17,9 @@ from clips.services import (
     CLIP_QUEUE,
     FILM_EXPORT_RUN_TASK,
     clip_job_run,
-    clip_job_worker_lost,
     clip_jobs_sweep,
     film_export_run,
+    run_worker_lost,
     workdirs_purge,
 )
 from directorstudio.errors import ServiceUnavailable
@@ -55,15 +55,18 @@ def clip_job_run_task(clip_job_id: str) -> None:
 @app.periodic(cron="* * * * * */15", periodic_id="every_15_seconds")
 @app.task(name=CLIP_JOBS_WORKER_LOST_TASK, queue=CLIP_QUEUE, priority=RECOVERY_PRIORITY, pass_context=True)
 async def clip_jobs_worker_lost_task(context: JobContext, timestamp: int) -> None:
-    """Retry the clip job runs of workers that stopped sending heartbeats (killed, frozen, cut off): queued again, or
-    after the last attempt failed and refunded."""
+    """Retry the clip job and film export runs of workers that stopped sending heartbeats (killed, frozen, cut off):
+    queued again, or after the last attempt failed (a clip job refunded)."""
     job_manager = context.app.job_manager
-    stalled = await job_manager.get_stalled_jobs(
-        task_name=CLIP_JOB_RUN_TASK, seconds_since_heartbeat=settings.CLIP_JOB_STALLED_SECONDS
-    )
-    for stalled_job in stalled:
-        await sync_to_async(clip_job_worker_lost)(clip_job_id=uuid.UUID(stalled_job.task_kwargs["clip_job_id"]))
-        await job_manager.retry_job(stalled_job)
+    for task_name in (CLIP_JOB_RUN_TASK, FILM_EXPORT_RUN_TASK):
+        stalled = await job_manager.get_stalled_jobs(
+            task_name=task_name, seconds_since_heartbeat=settings.CLIP_JOB_STALLED_SECONDS
+        )
+        for stalled_job in stalled:
+            await sync_to_async(run_worker_lost)(
+                task_name=task_name, task_kwargs=stalled_job.task_kwargs, attempt=stalled_job.attempts + 1
+            )
+            await job_manager.retry_job(stalled_job)
 
 
 @app.periodic(cron="* * * * *", periodic_id="every_minute")

@@ -1,14 +1,14 @@
-"""How every Procrastinate worker of the project stops: sent SIGTERM, it takes no new job and gives the clip jobs it
-runs CLIP_WORKER_SHUTDOWN_SECONDS to finish; a job still running then is handed back as a dead worker's is (queued
-again, or after its last attempt failed and refunded once), and the worker exits. A second SIGTERM ends it at once
-(Procrastinate restores the default handler after the first): its jobs then wait for the heartbeat check."""
+"""How every Procrastinate worker of the project stops: sent SIGTERM, it takes no new job and gives the clip jobs and
+film exports it runs CLIP_WORKER_SHUTDOWN_SECONDS to finish; a run still going then is handed back as a dead
+worker's is (queued again, or after its last attempt failed, a clip job refunded once), and the worker exits.
+A second SIGTERM ends it at once (Procrastinate restores the default handler after the first): its jobs then wait
+for the heartbeat check."""
 
 import asyncio
 import os
 import sys
 import threading
 import time
-import uuid
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -19,11 +19,12 @@ from procrastinate.middleware import AsyncCallNext
 from procrastinate.worker import Worker
 
 from clips.metrics import CLIP_JOB_RUNS
-from clips.models import ClipJob
-from clips.services import CLIP_JOB_RUN_TASK, clip_job_worker_lost
+from clips.models import ClipJob, FilmExport
+from clips.services import CLIP_JOB_RUN_TASK, FILM_EXPORT_RUN_TASK, run_worker_lost
 from directorstudio.errors import ServiceUnavailable
 
-HANDED_BACK_MESSAGE = "The worker stopped before the clip was made; the job is queued again."
+HANDED_BACK_MESSAGE = "The worker stopped before the run ended; it is queued again."
+HANDED_BACK_TASKS = frozenset({CLIP_JOB_RUN_TASK, FILM_EXPORT_RUN_TASK})
 
 
 def procrastinate_app_ready(app: App) -> None:
@@ -31,13 +32,14 @@ def procrastinate_app_ready(app: App) -> None:
     app.worker_defaults["shutdown_graceful_timeout"] = settings.CLIP_WORKER_SHUTDOWN_SECONDS
     app.worker_defaults["worker_middleware"] = [
         *app.worker_defaults.get("worker_middleware", []),
-        clip_job_run_handed_back_at_shutdown,
+        runs_handed_back_at_shutdown,
     ]
 
 
-async def clip_job_run_handed_back_at_shutdown(call_next: AsyncCallNext, context: JobContext, worker: Worker) -> Any:
-    """Run a job; hand a clip job run back when the stopping worker's grace period ends before it does."""
-    if context.job.task_name != CLIP_JOB_RUN_TASK:
+async def runs_handed_back_at_shutdown(call_next: AsyncCallNext, context: JobContext, worker: Worker) -> Any:
+    """Run a job; hand a clip job or film export run back when the stopping worker's grace period ends before it."""
+    job = context.job
+    if job.task_name not in HANDED_BACK_TASKS:
         return await call_next()
     run = asyncio.ensure_future(call_next())
     # When the grace period ends Procrastinate only marks a sync job's abort reason and waits on: the thread that
@@ -46,12 +48,15 @@ async def clip_job_run_handed_back_at_shutdown(call_next: AsyncCallNext, context
         await asyncio.wait({run}, timeout=0.25)
     if run.done():
         return run.result()
-    job = await sync_to_async(clip_job_worker_lost)(clip_job_id=uuid.UUID(context.job.task_kwargs["clip_job_id"]))
+    status = await sync_to_async(run_worker_lost)(
+        task_name=job.task_name, task_kwargs=job.task_kwargs, attempt=job.attempts + 1
+    )
     _exit_once_stopped(worker)
-    if job is None:  # it finished (or was cancelled) meanwhile: nothing to hand back
+    if status is None:  # it finished (or was cancelled) meanwhile: nothing to hand back
         return None
-    queued = job.status == ClipJob.Status.QUEUED
-    CLIP_JOB_RUNS.labels(settings.CLIP_PROVIDER, "handed_back" if queued else job.status).inc()
+    queued = status in (ClipJob.Status.QUEUED, FilmExport.Status.QUEUED)
+    if job.task_name == CLIP_JOB_RUN_TASK:
+        CLIP_JOB_RUNS.labels(settings.CLIP_PROVIDER, "handed_back" if queued else status).inc()
     if queued:
         raise ServiceUnavailable(HANDED_BACK_MESSAGE)  # the task's retry strategy runs it again, on another worker
     return None

@@ -304,9 +304,9 @@ POLLO_TIMEOUT_SECONDS = env.float("POLLO_TIMEOUT_SECONDS", default=600.0)
 POLLO_MAX_RETRIES = env.int("POLLO_MAX_RETRIES", default=4)
 
 # --- Clip job queue (Procrastinate, clips/tasks.py) ---------------------------------------------
-# Workers (`manage.py procrastinate worker`) take jobs from the database; a job left in processing
-# longer than this (a killed worker) is started again, up to CLIP_JOB_MAX_ATTEMPTS starts in all,
-# then failed and refunded.
+# Workers (`manage.py worker`: `manage.py procrastinate worker` with its metrics) take jobs from the
+# database; a job left in processing longer than this (a killed worker) is started again, up to
+# CLIP_JOB_MAX_ATTEMPTS starts in all, then failed and refunded.
 CLIP_JOB_PROCESSING_TIMEOUT_SECONDS = env.int("CLIP_JOB_PROCESSING_TIMEOUT_SECONDS", default=900)
 # Sooner than that: a job whose worker sent no heartbeat for this long (Procrastinate's workers send one
 # every 10 s) is started again, or after its last attempt failed and refunded; the timeout is the backstop.
