@@ -22,11 +22,10 @@ from clips.models import ClipJob
 from clips.services import clip_job_submit
 from clips.tasks import clip_job_run_task
 from credits.models import CreditsLedger
-from tests.gunicorn_server import database_url
+from tests.gunicorn_server import database_url, wait_until_serving
 from tests.seaweedfs import free_ports
 from tests.test_clip_jobs_pipeline import PROCRASTINATE_TABLES
 from tests.test_faults import QuickProvider
-from tests.test_logs import wait_until_serving
 from tests.test_stalled_jobs import statuses, wait_for, worker
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +139,7 @@ def test_a_real_gunicorn_sums_every_workers_requests(settings):
         stderr=subprocess.PIPE,
     )
     try:
-        wait_until_serving(server, port)
+        wait_until_serving(server, f"http://127.0.0.1:{port}")
         for _ in range(30):  # a new connection each: the requests spread over the workers
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
         refused = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
