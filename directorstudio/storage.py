@@ -1,13 +1,14 @@
 """The default storage's backends, whose failures become the project's errors here, once, for every caller.
 
-A store that refuses a connection, times out or answers 5xx (S3), or a disk that fails (local files), raises
-StorageUnavailable; a full disk StorageFull. Both are ServiceUnavailable: the API answers 503 with Retry-After,
-a page 503, and the worker retries the job. A missing file stays FileNotFoundError, and anything else (a bug,
-a key the store refuses) passes unchanged.
+A store that refuses a connection, times out, answers 5xx or refuses the app's key (S3), or a disk that fails
+(local files), raises StorageUnavailable; a full disk StorageFull. Both are ServiceUnavailable: the API answers 503
+with Retry-After, a page 503, and the worker retries the job. A missing file stays FileNotFoundError, and anything
+else (a bug, a request the store finds malformed) passes unchanged.
 """
 
 import contextlib
 import functools
+import logging
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,11 @@ from directorstudio.errors import NO_SPACE_ERRNOS, StorageFull, StorageUnavailab
 # How long a presigned URL of the store opens its object: enough to start a download, short so a leaked one soon dies.
 PRESIGNED_URL_SECONDS = 300
 
+logger = logging.getLogger(__name__)
+# The store refuses the app's key (revoked, mistyped, or lacking a right docs/deploy.md lists): every call fails
+# alike, so to this app the store is unavailable, and the operator is told why.
+REFUSED_KEY_STATUSES = frozenset({401, 403})
+
 # botocore's and s3transfer's errors for a store refused, timed out, or cut off mid-transfer.
 UNREACHABLE_STORE_ERRORS = (StoreConnectionError, HTTPClientError, IncompleteReadError, RetriesExceededError)
 
@@ -33,6 +39,13 @@ def storage_error(error: Exception) -> StorageFull | StorageUnavailable | None:
         return StorageUnavailable()
     if isinstance(error, ClientError):
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if status in REFUSED_KEY_STATUSES:
+            logger.error(
+                "The object store refused this app's key (%s): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
+                "the key's rights.",
+                error.response.get("Error", {}).get("Code"),
+            )
+            return StorageUnavailable()
         return StorageUnavailable() if status >= 500 else None
     if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
         return StorageFull() if error.errno in NO_SPACE_ERRNOS else StorageUnavailable()

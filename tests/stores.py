@@ -57,7 +57,7 @@ class S3StoreUnderTest:
     location: str
     backend = "s3"
 
-    def use(self, *, endpoint_url: str | None = None, read_timeout: float = 10) -> None:
+    def use(self, *, endpoint_url: str | None = None, read_timeout: float = 10, secret_key: str | None = None) -> None:
         self.settings.STORAGES = {
             **self.settings.STORAGES,
             "default": {
@@ -65,7 +65,7 @@ class S3StoreUnderTest:
                 "OPTIONS": {
                     "bucket_name": self.store.bucket,
                     "access_key": self.store.access_key,
-                    "secret_key": self.store.secret_key,
+                    "secret_key": secret_key or self.store.secret_key,
                     "endpoint_url": endpoint_url or self.store.endpoint_url,
                     "region_name": "us-east-1",
                     "location": self.location,

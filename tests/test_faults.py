@@ -6,13 +6,16 @@ import os
 import pathlib
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache.backends.db import DatabaseCache
 from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
+from django.test import Client
 
 from clips import downloads, providers
 from clips.models import ClipJob, SceneDraft, VideoUpload
@@ -21,6 +24,7 @@ from clips.services import clip_job_run, clip_job_submit
 from credits.models import CreditMovement, CreditsLedger, MovementReason
 from directorstudio.errors import ServiceUnavailable, StorageUnavailable
 from tests.fake_pollo import sample_mp4
+from tests.stores import S3StoreUnderTest
 
 pytestmark = pytest.mark.django_db
 
@@ -245,6 +249,25 @@ def test_a_store_outage_during_an_upload_answers_503_and_leaves_no_row_and_no_ob
     response = as_alice.post(UPLOADS, {"project_id": "film", "file": SimpleUploadedFile("take.mp4", video)})
     assert response.status_code == 201, response.content
     assert store.names() == [f"uploads/{response.json()['id']}.mp4"]
+
+
+def test_a_store_that_refuses_the_apps_key_answers_503_and_keeps_nothing(as_alice, alice, s3_store, settings):
+    """A revoked or mistyped secret, or a key without the rights docs/deploy.md lists: the store answers 403."""
+    store = S3StoreUnderTest(settings=settings, store=s3_store, location=f"test-{uuid.uuid4().hex}")
+    clip_id = uuid.uuid4()
+    store.use(secret_key="not-the-key")
+
+    upload = as_alice.post(
+        UPLOADS, {"project_id": "film", "file": SimpleUploadedFile("take.mp4", sample_mp4(64, 64, 1))}
+    )
+    signed = urlsplit(downloads.clip_download_url(clip_job_id=clip_id, user_id=alice.pk)).path
+    download = Client(raise_request_exception=False).get(signed)
+
+    assert_error(upload, 503, "storage_unavailable")
+    assert download.status_code == 503
+    assert not VideoUpload.objects.exists()
+    store.use()
+    assert store.names() == []
 
 
 def test_a_store_outage_during_a_render_requeues_the_job_and_it_completes_when_the_store_is_back(
