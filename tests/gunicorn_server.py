@@ -17,6 +17,8 @@ from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT_SECONDS = 60
+# gunicorn as a production web host runs it: the repository's gunicorn.conf.py (GUNICORN_BIND, WEB_CONCURRENCY).
+PRODUCTION_GUNICORN = (sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "directorstudio.wsgi")
 
 
 def free_port() -> int:

@@ -15,11 +15,10 @@ from pathlib import Path
 import jwt
 import pytest
 import requests
-from django.conf import settings as django_settings
 
 from clips import downloads
 from clips.downloads import clip_download_url
-from tests.gunicorn_server import app_environment, database_url, wait_until_serving
+from tests.gunicorn_server import PRODUCTION_GUNICORN, app_environment, wait_until_serving
 from tests.seaweedfs import free_ports
 from tests.tokens import make_supabase_token
 
@@ -88,33 +87,24 @@ def test_a_real_gunicorn_logs_no_secret(secret_values, settings):
     """gunicorn with the production configuration, its store down: Django's 503 line names the signed path, the
     error log a request line it could not parse; neither holds a secret."""
     port, closed_port = free_ports(2)
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "directorstudio.settings",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "STORAGE_BACKEND": "s3",
-        "AWS_STORAGE_BUCKET_NAME": "clips",
-        "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{closed_port}",
-        "AWS_S3_REGION_NAME": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": secret_values["password"],
-        "AWS_S3_MAX_ATTEMPTS": "1",
-    }
+    env = app_environment(
+        base_url=f"http://127.0.0.1:{port}",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+        STORAGE_BACKEND="s3",
+        AWS_STORAGE_BUCKET_NAME="clips",
+        AWS_S3_ENDPOINT_URL=f"http://127.0.0.1:{closed_port}",
+        AWS_S3_REGION_NAME="us-east-1",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY=secret_values["password"],
+        AWS_S3_MAX_ATTEMPTS="1",
+    )
     settings.PUBLIC_BASE_URL = f"http://127.0.0.1:{port}"
     signed = clip_download_url(clip_job_id=uuid.uuid4(), user_id=uuid.uuid4())
     query = f"refresh_token={secret_values['refresh']}&apikey={secret_values['anon_key']}"
     query += f"&password={secret_values['password']}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "directorstudio.wsgi"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        PRODUCTION_GUNICORN, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
         wait_until_serving(server, f"http://127.0.0.1:{port}")
@@ -146,8 +136,7 @@ LARGE_CLIP_BYTES = 32 * 1024 * 1024
 def server_command(server: str, port: int) -> tuple[list[str], dict[str, str]]:
     """How production (gunicorn with gunicorn.conf.py) and development (bin/run's runserver) start, and their DEBUG."""
     if server == "gunicorn":
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "directorstudio.wsgi"]
-        return command, {"DEBUG": "0", "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+        return list(PRODUCTION_GUNICORN), {"DEBUG": "0", "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
     return [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"], {
         "DEBUG": "1"
     }

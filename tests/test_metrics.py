@@ -2,16 +2,13 @@
 worker's runs, every gunicorn worker's requests summed (prometheus-client's multiprocess mode), and a worker's own
 figures served on its metrics port, closed the same way."""
 
-import os
 import subprocess
-import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -22,7 +19,7 @@ from clips.models import ClipJob
 from clips.services import clip_job_submit
 from clips.tasks import clip_job_run_task
 from credits.models import CreditsLedger
-from tests.gunicorn_server import database_url, wait_until_serving
+from tests.gunicorn_server import PRODUCTION_GUNICORN, app_environment, wait_until_serving
 from tests.seaweedfs import free_ports
 from tests.test_clip_jobs_pipeline import PROCRASTINATE_TABLES
 from tests.test_faults import QuickProvider
@@ -120,23 +117,12 @@ def test_the_fleets_figures_come_from_the_database(scraper, alice, monkeypatch):
 
 def test_a_real_gunicorn_sums_every_workers_requests(settings):
     port, _ = free_ports(2)
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": django_settings.SECRET_KEY,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SETTINGS_MODULE": "directorstudio.settings",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "3",
-        "METRICS_TOKEN": TOKEN,
-    }
+    env = app_environment(
+        base_url=f"http://127.0.0.1:{port}", GUNICORN_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="3", METRICS_TOKEN=TOKEN
+    )
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "directorstudio.wsgi"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        PRODUCTION_GUNICORN, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         wait_until_serving(server, f"http://127.0.0.1:{port}")

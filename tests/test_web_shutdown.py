@@ -4,7 +4,6 @@ import hashlib
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -14,7 +13,7 @@ import pytest
 
 from clips import downloads
 from clips.downloads import clip_download_url
-from tests.gunicorn_server import BASE_DIR, app_environment, free_port, wait_until_serving
+from tests.gunicorn_server import BASE_DIR, PRODUCTION_GUNICORN, app_environment, free_port, wait_until_serving
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,13 +39,7 @@ def test_a_web_host_sent_sigterm_finishes_the_download_in_flight_and_answers_no_
     )
     with tempfile.TemporaryFile() as log:
         # Production's own configuration, as a web host runs it.
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "directorstudio.wsgi"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen(PRODUCTION_GUNICORN, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_until_serving(server, base)
             digest, received = hashlib.sha256(), 0
