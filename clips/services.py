@@ -1,6 +1,5 @@
 import pathlib
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -32,6 +31,7 @@ from clips.selectors import (
 )
 from credits.selectors import credits_ledger_list
 from credits.services import credits_refund_for_clip_job, credits_spend_for_clip_job
+from directorstudio import workdirs
 from directorstudio.errors import Conflict, IdTaken, InsufficientCredits, InvalidInput, NotFound, ServiceUnavailable
 
 # Names of the worker's tasks (clips/tasks.py), fixed so queued jobs survive a refactoring.
@@ -430,18 +430,10 @@ def clip_jobs_sweep(*, now: datetime | None = None) -> list[ClipJob]:
 
 def workdirs_purge() -> int:
     """Delete this machine's work folders (a killed process's) untouched for the processing timeout; how many."""
-    cutoff = time.time() - settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS
-    purged = 0
-    for prefix in (CLIP_JOB_WORKDIR, VIDEO_UPLOAD_WORKDIR, FILM_EXPORT_WORKDIR):
-        for folder in pathlib.Path(tempfile.gettempdir()).glob(f"{prefix}*"):
-            try:
-                touched = max(path.stat().st_mtime for path in [folder, *folder.rglob("*")])
-            except FileNotFoundError:  # its run has just finished and removed it
-                continue
-            if folder.is_dir() and touched < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-                purged += 1
-    return purged
+    return workdirs.workdirs_purge(
+        prefixes=(CLIP_JOB_WORKDIR, VIDEO_UPLOAD_WORKDIR, FILM_EXPORT_WORKDIR),
+        stale_seconds=settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS,
+    )
 
 
 class VideoUnplayable(InvalidInput):
@@ -478,8 +470,11 @@ def video_upload_create(
     _video_size_check(upload.size)
     upload_id = uuid.uuid4()
     name = downloads.clip_file_name(clip_job_id=upload_id, kind=downloads.UPLOAD)
-    with tempfile.TemporaryDirectory(prefix=VIDEO_UPLOAD_WORKDIR) as workdir:
-        source, target = pathlib.Path(workdir) / "source", pathlib.Path(workdir) / "video.mp4"
+    # A web host runs no sweep: each upload deletes the folders that killed uploads left.
+    with workdirs.workdir(
+        prefix=VIDEO_UPLOAD_WORKDIR, stale_seconds=settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS
+    ) as workdir:
+        source, target = workdir / "source", workdir / "video.mp4"
         with downloads.no_space_as_storage_full(), source.open("wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)

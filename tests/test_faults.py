@@ -310,3 +310,39 @@ def test_the_sweep_task_deletes_work_folders_a_killed_run_left(settings, tmp_pat
     clip_jobs_sweep_task(timestamp=int(time.time()))
 
     assert sorted(path.name for path in tmp_path.iterdir()) == ["clip-job-running", "unrelated"]
+
+
+def killed_and_running_upload_folders(folder: pathlib.Path, prefix: str) -> None:
+    """In `folder`, what a killed upload left an hour ago, and an upload still writing its file."""
+    old = time.time() - 3601
+    for name in (f"{prefix}killed", f"{prefix}running"):
+        (folder / name).mkdir()
+        (folder / name / "source").write_bytes(b"x")
+        os.utime(folder / name / "source", (old, old))
+        os.utime(folder / name, (old, old))
+    os.utime(folder / f"{prefix}running" / "source")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "path"), [("video-upload-", "/api/v1/video_uploads/"), ("storage-upload-", "/storage/v1/object/videos/")]
+)
+def test_an_upload_deletes_the_folders_killed_uploads_left(
+    prefix, path, as_alice, alice, anon_key, store, settings, tmp_path, monkeypatch
+):
+    """A web host runs no sweep: the app's and the Storage facade's uploads clean up after killed ones themselves."""
+    settings.CLIP_JOB_PROCESSING_TIMEOUT_SECONDS = 900
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+    killed_and_running_upload_folders(work, prefix)
+    video = sample_mp4(64, 64, 1)
+
+    if path.startswith("/api/"):
+        response = as_alice.post(path, {"project_id": "film", "file": SimpleUploadedFile("take.mp4", video)})
+    else:
+        response = as_alice.post(
+            f"{path}{uuid.uuid4()}/take.mp4", video, content_type="video/mp4", HTTP_APIKEY=anon_key
+        )
+
+    assert response.status_code in (200, 201), response.content
+    assert sorted(folder.name for folder in work.iterdir()) == [f"{prefix}running"]

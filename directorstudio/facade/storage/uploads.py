@@ -12,7 +12,6 @@ import contextlib
 import json
 import pathlib
 import re
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,9 +21,13 @@ from django.http.multipartparser import MultiPartParserError
 
 from directorstudio.facade.storage.buckets import ObjectUpload
 from directorstudio.facade.storage.errors import StorageError
+from directorstudio.workdirs import workdir
 
 CHUNK_SIZE = 256 * 1024
 UPLOAD_WORKDIR = "storage-upload-"
+# A folder untouched this long was left by a killed upload: no request lasts an hour (gunicorn ends one after
+# GUNICORN_TIMEOUT, 30 s by default).
+UPLOAD_WORKDIR_STALE_SECONDS = 3600
 DEFAULT_MIMETYPE = "text/plain;charset=UTF-8"
 HEADER_VALUE = re.compile(r"[\x20-\x7e]{1,255}")
 
@@ -147,8 +150,8 @@ def spooled_upload(request: HttpRequest, *, limit: int) -> Iterator[ObjectUpload
     # A multipart body carries its form fields and boundaries beside the file: allow them a little room.
     if declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise StorageError.entity_too_large(limit)
-    with tempfile.TemporaryDirectory(prefix=UPLOAD_WORKDIR) as workdir:
-        path = pathlib.Path(workdir) / "object"
+    with workdir(prefix=UPLOAD_WORKDIR, stale_seconds=UPLOAD_WORKDIR_STALE_SECONDS) as folder:
+        path = folder / "object"
         try:
             if request.content_type == "multipart/form-data":
                 yield _multipart_upload(request, path=path, limit=limit)
